@@ -1,0 +1,14 @@
+"""mmcae: CAE-style self-supervised ViT pretraining and its benchmark,
+built on the OpenMMLab 2.x stack (mmengine, mmpretrain, mmseg, mmdet).
+
+Importing mmcae checks the installed stack (a warning names any package that
+differs from the tested versions) and makes mmengine checkpoints load with
+torch's safe ``weights_only`` unpickler (see
+:mod:`mmcae.utils.checkpoint_compat`).
+"""
+from .version import __version__, check_stack
+from .utils import checkpoint_compat  # noqa: F401  (installs safe loading)
+
+check_stack()
+
+__all__ = ['__version__', 'check_stack']

@@ -1,0 +1,2 @@
+"""Datasets and data transforms. Importing this package registers them in
+:data:`mmcae.registry.DATASETS` and :data:`mmcae.registry.TRANSFORMS`."""

@@ -1,0 +1,4 @@
+"""Models: the ViT backbone, necks, heads, losses and self-supervised
+algorithms. Importing this package registers them in
+:data:`mmcae.registry.MODELS` (mmengine imports it lazily, see
+:mod:`mmcae.registry`)."""

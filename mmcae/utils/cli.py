@@ -1,0 +1,227 @@
+"""What ``tools/train.py`` and ``tools/test.py`` do, for every framework.
+
+One train tool and one test tool serve mmpretrain, mmseg and mmdet configs:
+the config's ``default_scope`` makes mmengine import the framework's
+modules, so the frameworks' own ``train.py`` scripts differ only in flags.
+The flags here are the ones OpenMMLab users expect (``--work-dir``,
+``--resume [PATH]``, ``--amp``, ``--auto-scale-lr``, ``--cfg-options``,
+``--launcher``), plus ``--trust-checkpoint`` (see
+:mod:`mmcae.utils.checkpoint_compat`). Mistakes the user can fix raise
+:class:`~mmcae.utils.errors.UserError`, which the tools print as one line.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import Callable, List, Optional
+
+from mmengine.config import Config, DictAction
+
+from .checkpoint_compat import TRUST_ENV_VAR
+from .config import load_config
+from .dist import prepare_distributed
+from .errors import UserError
+from .resume import resolve_resume
+
+
+def _add_common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. '
+        'train_dataloader.batch_size=64 model.backbone.drop_path_rate=0.2')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (dist_train.sh and slurm_train.sh set it)')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help=f'allow full unpickling of checkpoints that torch cannot load '
+        f'safely (old mmengine files); same as {TRUST_ENV_VAR}=1')
+    # torch.distributed.launch passes --local_rank / --local-rank
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def train_arg_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='tools/train.py',
+        description='Train with an mmcae, mmpretrain, mmseg or mmdet config.')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from PATH; without PATH, from the latest checkpoint in '
+        'the work dir (an error if there is none)')
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed-precision training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr by (total batch size / '
+        'auto_scale_lr.base_batch_size)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='skip validation during training')
+    _add_common_args(parser)
+    return parser
+
+
+def test_arg_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='tools/test.py',
+        description='Evaluate a checkpoint with an mmcae, mmpretrain, mmseg '
+        'or mmdet config.')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--out', help='dump the raw predictions to this pickle file')
+    _add_common_args(parser)
+    return parser
+
+
+def _common_setup(args: argparse.Namespace) -> Config:
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if args.trust_checkpoint:
+        os.environ[TRUST_ENV_VAR] = '1'  # child processes inherit it
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def _enable_amp(cfg: Config) -> None:
+    import torch
+    if not torch.cuda.is_available():
+        raise UserError('--amp needs a CUDA device (mmengine\'s '
+                        'AmpOptimWrapper); none is available here.')
+    optim_wrapper = cfg.get('optim_wrapper')
+    if optim_wrapper is None:
+        raise UserError(f"--amp: config '{cfg.filename}' has no "
+                        'optim_wrapper to switch to mixed precision.')
+    wrapper_type = optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper_type == 'AmpOptimWrapper':
+        print('tools/train.py: --amp: optim_wrapper is already an '
+              'AmpOptimWrapper', file=sys.stderr)
+        return
+    if wrapper_type != 'OptimWrapper':
+        raise UserError(f"--amp: optim_wrapper.type is '{wrapper_type}'; "
+                        "only 'OptimWrapper' can be switched to "
+                        "'AmpOptimWrapper'.")
+    optim_wrapper.type = 'AmpOptimWrapper'
+    optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def build_train_config(args: argparse.Namespace) -> Config:
+    """Apply the train tool's flags to the config named by ``args``.
+
+    Args:
+        args: parsed :func:`train_arg_parser` arguments.
+
+    Returns:
+        Config: ready for ``Runner.from_cfg``.
+
+    Raises:
+        UserError: see :func:`mmcae.utils.config.load_config` and
+            :func:`mmcae.utils.resume.resolve_resume`.
+    """
+    cfg = _common_setup(args)
+    if args.amp:
+        _enable_amp(cfg)
+    if args.auto_scale_lr:
+        scale_cfg = cfg.get('auto_scale_lr')
+        if not scale_cfg or 'base_batch_size' not in scale_cfg:
+            raise UserError(
+                f"--auto-scale-lr: config '{args.config}' has no "
+                'auto_scale_lr.base_batch_size (the total batch size its lr '
+                'was set for); add auto_scale_lr = dict(base_batch_size=N).')
+        scale_cfg.enable = True
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    if args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = resolve_resume(args.resume, cfg.work_dir)
+    prepare_distributed(cfg, args.launcher)
+    return cfg
+
+
+def build_test_config(args: argparse.Namespace) -> Config:
+    """Apply the test tool's flags to the config named by ``args``."""
+    cfg = _common_setup(args)
+    if not osp.isfile(osp.expanduser(args.checkpoint)):
+        raise UserError(f"checkpoint file not found: '{args.checkpoint}'")
+    cfg.load_from = osp.expanduser(args.checkpoint)
+    prepare_distributed(cfg, args.launcher)
+    return cfg
+
+
+def build_runner(cfg: Config):
+    """Build the config's runner (``runner_type`` or mmengine's Runner)."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def run_train(argv: Optional[List[str]] = None):
+    """``tools/train.py``: build the runner and train.
+
+    Returns:
+        The runner after training.
+    """
+    args = train_arg_parser().parse_args(argv)
+    cfg = build_train_config(args)
+    runner = build_runner(cfg)
+    runner.train()
+    from mmengine.dist import get_dist_info
+    rank, world_size = get_dist_info()
+    print(f'tools/train.py: rank {rank}/{world_size} finished: iter '
+          f'{runner.iter}, epoch {runner.epoch}, work dir {runner.work_dir}',
+          flush=True)
+    return runner
+
+
+def run_test(argv: Optional[List[str]] = None):
+    """``tools/test.py``: load the checkpoint and evaluate.
+
+    Returns:
+        dict: the metrics.
+    """
+    args = test_arg_parser().parse_args(argv)
+    cfg = build_test_config(args)
+    runner = build_runner(cfg)
+    if args.out is not None:
+        from mmengine.evaluator import DumpResults
+        runner.test_evaluator.metrics.append(
+            DumpResults(out_file_path=args.out))
+    return runner.test()
+
+
+def run_tool(entry: Callable[[Optional[List[str]]], object],
+             argv: Optional[List[str]] = None) -> int:
+    """Run a tool's entry point; print a :class:`UserError` as one line.
+
+    Returns:
+        int: the exit status (0, or 2 for a user error).
+    """
+    prog = osp.basename(sys.argv[0]) or 'mmcae'
+    try:
+        entry(argv)
+    except UserError as err:
+        print(f'{prog}: error: {err}', file=sys.stderr, flush=True)
+        return 2
+    return 0
