@@ -133,5 +133,5 @@ FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE,
 ALL_REGISTRIES = {
     name: value
     for name, value in dict(globals()).items()
-    if isinstance(value, Registry)
+    if isinstance(value, Registry) and value.scope == SCOPE
 }

@@ -49,13 +49,14 @@ def stack_problems() -> List[str]:
     problems = []
     for dist, wanted in STACK_VERSIONS.items():
         found = _installed_version(dist)
-        if not found and dist == 'mmcv':
-            # mmcv-lite (no compiled ops) is enough for pretraining only
-            lite = _installed_version('mmcv-lite')
-            if lite:
-                found = f'{lite} (mmcv-lite, no ops)'
         hint = _FIX_HINTS.get(dist, f'pip install {dist}=={wanted}')
-        if not found:
+        lite = _installed_version('mmcv-lite') if dist == 'mmcv' else ''
+        if not found and lite:
+            # mmcv-lite (no compiled ops) is enough for pretraining only
+            problems.append(f'only mmcv-lite {lite} is installed: no compiled '
+                            'ops, enough for pretraining but not for mmseg / '
+                            f'mmdet; fix: {hint}')
+        elif not found:
             problems.append(f'{dist} is not installed (mmcae needs {dist}=='
                             f'{wanted}); fix: {hint}')
         elif found.split('+')[0] != wanted:

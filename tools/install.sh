@@ -181,6 +181,9 @@ step_check() {
 import mmcae
 from mmcae.version import check_stack
 check_stack(strict=True, verbose=True)
+# import-time breakage of the frameworks on this torch shows up here
+import mmdet.models, mmseg.models, mmpretrain.models  # noqa: E401,F401
+from mmcv.ops import RoIAlign, nms  # noqa: F401
 EOF
 }
 
