@@ -1,5 +1,6 @@
 """Shared fixtures: the repository root, tiny generated datasets and a
 helper that runs the tools in a subprocess, as a user would."""
+import json
 import os
 import os.path as osp
 import socket
@@ -18,11 +19,13 @@ TEST_DATA = osp.join(REPO_ROOT, 'tests', 'data')
 def run_cmd(args: List[str],
             env: Optional[Dict[str, str]] = None,
             timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run a command from the repository root; tests/data is importable
-    (for custom_imports of test-only modules)."""
+    """Run a command from the repository root. The checkout's mmcae comes
+    first on the path (not whatever copy is installed), and tests/data is
+    importable (for custom_imports of test-only modules)."""
     full_env = dict(os.environ)
     full_env['PYTHONPATH'] = os.pathsep.join(
-        [TEST_DATA, full_env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+        [REPO_ROOT, TEST_DATA,
+         full_env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
     full_env.setdefault('OMP_NUM_THREADS', '1')
     full_env.update(env or {})
     return subprocess.run(
@@ -57,4 +60,50 @@ def tiny_imagenet(tmp_path_factory) -> str:
             pixels = np.clip(base + rng.normal(0, 20, (32, 32, 3)), 0,
                              255).astype(np.uint8)
             Image.fromarray(pixels).save(root / name / f'img_{i}.png')
+    return str(root)
+
+
+def _square_images(rng, count: int, size: int = 64):
+    """Yield (image, (x, y, side)): noise with one bright square each."""
+    for _ in range(count):
+        side = int(rng.integers(20, 36))
+        x, y = (int(v) for v in rng.integers(0, size - side, 2))
+        pixels = rng.normal(50, 15, (size, size, 3))
+        pixels[y:y + side, x:x + side] += 150
+        yield np.clip(pixels, 0, 255).astype(np.uint8), (x, y, side)
+
+
+@pytest.fixture(scope='session')
+def tiny_ade(tmp_path_factory) -> str:
+    """4 images with one bright square each, and label maps (0 background,
+    1 square) in the mmseg layout images/*.png + annotations/*.png."""
+    root = tmp_path_factory.mktemp('tiny_ade')
+    (root / 'images').mkdir()
+    (root / 'annotations').mkdir()
+    rng = np.random.default_rng(1)
+    for i, (pixels, (x, y, side)) in enumerate(_square_images(rng, 4)):
+        labels = np.zeros(pixels.shape[:2], np.uint8)
+        labels[y:y + side, x:x + side] = 1
+        Image.fromarray(pixels).save(root / 'images' / f'{i}.png')
+        Image.fromarray(labels).save(root / 'annotations' / f'{i}.png')
+    return str(root)
+
+
+@pytest.fixture(scope='session')
+def tiny_coco(tmp_path_factory) -> str:
+    """4 images with one bright square each and a COCO annotations.json
+    (one 'square' box per image) in images/ + annotations.json."""
+    root = tmp_path_factory.mktemp('tiny_coco')
+    (root / 'images').mkdir()
+    rng = np.random.default_rng(2)
+    images, annotations = [], []
+    for i, (pixels, (x, y, side)) in enumerate(_square_images(rng, 4)):
+        Image.fromarray(pixels).save(root / 'images' / f'{i}.png')
+        images.append(dict(id=i, file_name=f'{i}.png', width=64, height=64))
+        annotations.append(
+            dict(id=i, image_id=i, category_id=1, iscrowd=0,
+                 bbox=[x, y, side, side], area=side * side))
+    with open(root / 'annotations.json', 'w') as f:
+        json.dump(dict(images=images, annotations=annotations,
+                       categories=[dict(id=1, name='square')]), f)
     return str(root)

@@ -17,7 +17,7 @@ from typing import Callable, List, Optional
 
 from mmengine.config import Config, DictAction
 
-from .checkpoint_compat import TRUST_ENV_VAR
+from .checkpoint_compat import TRUST_ENV_VAR, UnsafeCheckpointError
 from .config import load_config
 from .dist import prepare_distributed
 from .errors import UserError
@@ -87,7 +87,7 @@ def test_arg_parser() -> argparse.ArgumentParser:
 
 
 def _common_setup(args: argparse.Namespace) -> Config:
-    if 'LOCAL_RANK' not in os.environ:
+    if args.launcher != 'none' and 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     if args.trust_checkpoint:
         os.environ[TRUST_ENV_VAR] = '1'  # child processes inherit it
@@ -213,7 +213,10 @@ def run_test(argv: Optional[List[str]] = None):
 
 def run_tool(entry: Callable[[Optional[List[str]]], object],
              argv: Optional[List[str]] = None) -> int:
-    """Run a tool's entry point; print a :class:`UserError` as one line.
+    """Run a tool's entry point; print a user error as one line.
+
+    User errors are :class:`UserError` and :class:`UnsafeCheckpointError`
+    (a checkpoint that needs the ``--trust-checkpoint`` opt-in).
 
     Returns:
         int: the exit status (0, or 2 for a user error).
@@ -221,7 +224,7 @@ def run_tool(entry: Callable[[Optional[List[str]]], object],
     prog = osp.basename(sys.argv[0]) or 'mmcae'
     try:
         entry(argv)
-    except UserError as err:
+    except (UserError, UnsafeCheckpointError) as err:
         print(f'{prog}: error: {err}', file=sys.stderr, flush=True)
         return 2
     return 0

@@ -42,7 +42,8 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         raise UserError(f"config file not found: '{path}'.{hint}")
     try:
         cfg = Config.fromfile(path)
-    except (SyntaxError, ImportError, KeyError, TypeError, ValueError) as err:
+    except (SyntaxError, ImportError, KeyError, TypeError, ValueError,
+            OSError) as err:  # OSError: a missing or unreadable _base_
         raise UserError(f"config file '{path}' could not be read: "
                         f'{type(err).__name__}: {err}') from err
     if cfg_options:
