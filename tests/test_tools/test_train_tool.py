@@ -107,6 +107,18 @@ def test_dist_train_two_processes_on_cpu(tmp_path, tiny_imagenet):
         osp.join(work_dir, 'iter_2.pth'), map_location='cpu', trust=False)
     assert checkpoint['meta']['iter'] == 2
 
+    tested = run_cmd([
+        'bash', 'tools/dist_test.sh', CONFIG,
+        osp.join(work_dir, 'iter_2.pth'), '2', '--work-dir',
+        str(tmp_path / 'dist_test'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={tiny_imagenet}'
+    ],
+                     env={'PORT': str(free_port())})
+    assert tested.returncode == 0, tested.stderr[-4000:]
+    # each of the 2 ranks tests 4 of the 8 images: one batch of 4
+    assert 'Iter(test) [1/1]' in tested.stdout + tested.stderr
+    assert 'accuracy/top1' in tested.stdout + tested.stderr
+
 
 @pytest.mark.parametrize('script', ['tools/train.py', 'tools/test.py'])
 def test_missing_config_is_one_clear_error(script):

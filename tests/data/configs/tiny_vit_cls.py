@@ -25,16 +25,15 @@ data_preprocessor = dict(
     num_classes=2, mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5],
     to_rgb=True)
 
-train_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+dataset = dict(
+    type='CustomDataset', data_root='PLEASE_SET_data_root', pipeline=pipeline)
 train_dataloader = dict(
     batch_size=2,
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='CustomDataset',
-        data_root='PLEASE_SET_data_root',
-        pipeline=train_pipeline))
+    dataset=dataset)
 
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
@@ -52,15 +51,11 @@ visualizer = dict(type='UniversalVisualizer', vis_backends=[])
 randomness = dict(seed=0)
 
 # evaluation on the same images (tools/test.py tests)
-test_pipeline = train_pipeline
 test_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='CustomDataset',
-        data_root='PLEASE_SET_data_root',
-        pipeline=test_pipeline))
+    dataset=dataset)
 test_evaluator = dict(type='Accuracy', topk=(1, ))
 test_cfg = dict()

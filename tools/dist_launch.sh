@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# torchrun on one or several nodes, shared by dist_train.sh and dist_test.sh:
+#   tools/dist_launch.sh SCRIPT NPROC [script args]
+# Environment: NNODES (1), NODE_RANK (0), MASTER_ADDR (127.0.0.1),
+# PORT (29500), PYTHON (python).
+set -euo pipefail
+SCRIPT=$1
+NPROC=$2
+exec "${PYTHON:-python}" -m torch.distributed.run \
+    --nnodes="${NNODES:-1}" \
+    --node_rank="${NODE_RANK:-0}" \
+    --master_addr="${MASTER_ADDR:-127.0.0.1}" \
+    --nproc_per_node="$NPROC" \
+    --master_port="${PORT:-29500}" \
+    "$SCRIPT" "${@:3}"
