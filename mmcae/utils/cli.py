@@ -46,7 +46,7 @@ def _add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def train_arg_parser() -> argparse.ArgumentParser:
+def build_train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='tools/train.py',
         description='Train with an mmcae, mmpretrain, mmseg or mmdet config.')
@@ -73,7 +73,7 @@ def train_arg_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_arg_parser() -> argparse.ArgumentParser:
+def build_test_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='tools/test.py',
         description='Evaluate a checkpoint with an mmcae, mmpretrain, mmseg '
@@ -127,7 +127,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
     """Apply the train tool's flags to the config named by ``args``.
 
     Args:
-        args: parsed :func:`train_arg_parser` arguments.
+        args: parsed :func:`build_train_parser` arguments.
 
     Returns:
         Config: ready for ``Runner.from_cfg``.
@@ -183,7 +183,7 @@ def run_train(argv: Optional[List[str]] = None):
     Returns:
         The runner after training.
     """
-    args = train_arg_parser().parse_args(argv)
+    args = build_train_parser().parse_args(argv)
     cfg = build_train_config(args)
     runner = build_runner(cfg)
     runner.train()
@@ -201,7 +201,7 @@ def run_test(argv: Optional[List[str]] = None):
     Returns:
         dict: the metrics.
     """
-    args = test_arg_parser().parse_args(argv)
+    args = build_test_parser().parse_args(argv)
     cfg = build_test_config(args)
     runner = build_runner(cfg)
     if args.out is not None:
