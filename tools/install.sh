@@ -160,6 +160,11 @@ step_mmcv() {
     else
         echo "    using cached wheel ${wheel}"
     fi
+    # mmcv-lite ships the same 'mmcv' package without ops: never keep both
+    if "${PIP[@]}" show -q mmcv-lite >/dev/null 2>&1; then
+        echo "    removing mmcv-lite (same package, no ops)"
+        "${PIP[@]}" uninstall -y -q mmcv-lite || return 1
+    fi
     "${PIP[@]}" install -q --force-reinstall --no-deps "$wheel" || return 1
     # mmcv's own dependencies (addict, yapf, ...), from the wheel's metadata
     "${PIP[@]}" install -q "$wheel" || return 1
