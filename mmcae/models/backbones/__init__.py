@@ -1,0 +1,4 @@
+"""Backbones."""
+from .vit import ViT
+
+__all__ = ['ViT']

@@ -1,0 +1,441 @@
+"""The one Vision Transformer of mmcae: pretraining, classification,
+segmentation and detection all use this class, configured by options.
+
+Why our own: mmpretrain keeps VisionTransformer, BEiTViT and CAEPretrainViT,
+mmseg keeps BEiT and MAE backbones, mmdet keeps ViTDet; each differs in bias
+layout, layer scale, position embedding and output format, so a checkpoint
+and a layer-decay rule written for one do not fit another. This class covers
+them with keyword options and keeps timm / MAE / BEiT parameter names
+(``patch_embed.proj``, ``blocks.i.attn.qkv``, ``q_bias``, ``gamma_1``), so
+that checkpoint conversion is a rename (see :mod:`mmcae.checkpoint`).
+
+Papers: ViT (Dosovitskiy et al. 2021) for the architecture; BEiT (Bao et al.
+2022, Sec. 2.6) for q/v biases, layer scale and relative position bias; CAE
+(Chen et al., Sec. 3.1) for the fixed sin-cos embedding with a zero [CLS]
+row and the encoder that only sees visible patches.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.utils.checkpoint as cp
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmcae.registry import MODELS
+from ..layers import (RelativePositionBias, TransformerBlock,
+                      build_2d_sincos_pos_embed, resize_pos_embed)
+
+#: arch name -> embed_dims, num_layers, num_heads, mlp_hidden_dims
+ARCH_SETTINGS: Dict[str, Dict[str, int]] = {
+    'tiny': dict(embed_dims=192, num_layers=12, num_heads=3,
+                 mlp_hidden_dims=768),
+    'small': dict(embed_dims=384, num_layers=12, num_heads=6,
+                  mlp_hidden_dims=1536),
+    'base': dict(embed_dims=768, num_layers=12, num_heads=12,
+                 mlp_hidden_dims=3072),
+    'large': dict(embed_dims=1024, num_layers=24, num_heads=16,
+                  mlp_hidden_dims=4096),
+}
+_ARCH_ALIASES = {'t': 'tiny', 's': 'small', 'b': 'base', 'l': 'large',
+                 'deit-tiny': 'tiny', 'deit-small': 'small'}
+POS_EMBED_TYPES = ('sincos', 'learned', None)
+OUT_TYPES = ('raw', 'cls_token', 'featmap', 'avg_featmap')
+
+
+def _to_2tuple(value: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(value)
+    if len(value) != 2:
+        raise ValueError(f'expected an int or a pair, got {value}')
+    return value  # type: ignore
+
+
+class PatchEmbed(nn.Module):
+    """Non-overlapping patches by a strided convolution (``proj``)."""
+
+    def __init__(self, in_channels: int, embed_dims: int, patch_size: int):
+        super().__init__()
+        self.patch_size = patch_size
+        self.proj = nn.Conv2d(
+            in_channels, embed_dims, patch_size, stride=patch_size)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int,
+                                                                    int]]:
+        if x.shape[-2] % self.patch_size or x.shape[-1] % self.patch_size:
+            raise ValueError(
+                f'input size {tuple(x.shape[-2:])} is not a multiple of the '
+                f'patch size {self.patch_size}; pad or resize the input '
+                '(mmseg/mmdet data preprocessors: size_divisor)')
+        x = self.proj(x)
+        grid = (x.shape[2], x.shape[3])
+        return x.flatten(2).transpose(1, 2), grid
+
+
+@MODELS.register_module()
+class ViT(BaseModule):
+    """Vision Transformer for every task of mmcae.
+
+    Args:
+        arch (str | dict): 'tiny', 'small', 'base', 'large' (or 't', 's',
+            'b', 'l'), or a dict with ``embed_dims``, ``num_layers``,
+            ``num_heads`` and ``mlp_hidden_dims`` (or ``mlp_ratio``).
+        img_size (int | tuple): the input size the position tables are
+            built for; other sizes are handled at run time (absolute
+            embeddings are resized bicubically).
+        patch_size (int): patch size. Defaults to 16.
+        in_channels (int): input channels. Defaults to 3.
+        qkv_bias (str | None): 'qkv' (ViT, MAE), 'qv' (BEiT, CAE) or None.
+        layer_scale_init_value (float): layer scale init (0 = off; CAE uses
+            0.1 for base, 1e-5 for large).
+        pos_embed (str | None): 'sincos' (fixed, zero [CLS] row; stored as a
+            frozen parameter so checkpoints carry it), 'learned' (trunc
+            normal init) or None.
+        use_rel_pos_bias (bool): a BEiT relative position bias per block.
+        with_cls_token (bool): prepend a [CLS] token. Defaults to True.
+        use_mask_token (bool): create ``mask_token`` (for algorithms that
+            replace masked patches, e.g. BEiT/SimMIM-style). Defaults to
+            False.
+        out_indices (int | Sequence[int]): blocks whose outputs are
+            returned; negative values count from the end. Defaults to -1.
+        out_type (str): 'raw' (B, N, C) tokens; 'cls_token' (B, C);
+            'featmap' (B, C, H, W) patch tokens; 'avg_featmap' (B, C):
+            mean of the patch tokens through ``fc_norm``.
+        final_norm (bool): apply ``norm`` after the last block.
+        drop_rate (float): dropout rate. Defaults to 0.
+        attn_drop_rate (float): attention dropout rate. Defaults to 0.
+        drop_path_rate (float): stochastic depth, linear over blocks.
+        norm_eps (float): LayerNorm epsilon. Defaults to 1e-6.
+        frozen_stages (int): freeze the embeddings and the first
+            ``frozen_stages`` blocks (and ``norm`` if all); -1 = none.
+        with_cp (bool): activation checkpointing of every block in
+            training.
+        interpolate_mode (str): how position embeddings are resized.
+        init_cfg (dict, optional): mmengine init config, e.g.
+            ``dict(type='Pretrained', checkpoint=...)``.
+    """
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 qkv_bias: Optional[str] = 'qkv',
+                 layer_scale_init_value: float = 0.,
+                 pos_embed: Optional[str] = 'learned',
+                 use_rel_pos_bias: bool = False,
+                 with_cls_token: bool = True,
+                 use_mask_token: bool = False,
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 out_type: str = 'cls_token',
+                 final_norm: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_eps: float = 1e-6,
+                 frozen_stages: int = -1,
+                 with_cp: bool = False,
+                 interpolate_mode: str = 'bicubic',
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+        super().__init__(init_cfg=init_cfg)
+        settings = self._arch_settings(arch)
+        self.embed_dims = settings['embed_dims']
+        self.num_layers = settings['num_layers']
+        self.num_heads = settings['num_heads']
+        self.img_size = _to_2tuple(img_size)
+        self.patch_size = patch_size
+        self.patch_resolution = (self.img_size[0] // patch_size,
+                                 self.img_size[1] // patch_size)
+        if pos_embed not in POS_EMBED_TYPES:
+            raise ValueError(f'pos_embed must be one of {POS_EMBED_TYPES}, '
+                             f'got {pos_embed!r}')
+        if out_type not in OUT_TYPES:
+            raise ValueError(f'out_type must be one of {OUT_TYPES}, got '
+                             f'{out_type!r}')
+        if out_type == 'cls_token' and not with_cls_token:
+            raise ValueError("out_type='cls_token' needs with_cls_token=True")
+        self.pos_embed_type = pos_embed
+        self.out_type = out_type
+        self.final_norm = final_norm
+        self.frozen_stages = frozen_stages
+        self.with_cp = with_cp
+        self.interpolate_mode = interpolate_mode
+        self.num_extra_tokens = 1 if with_cls_token else 0
+
+        self.patch_embed = PatchEmbed(in_channels, self.embed_dims,
+                                      patch_size)
+        if with_cls_token:
+            self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        else:
+            self.cls_token = None
+        if use_mask_token:
+            self.mask_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        else:
+            self.mask_token = None
+        num_positions = self.num_extra_tokens + (
+            self.patch_resolution[0] * self.patch_resolution[1])
+        if pos_embed == 'sincos':
+            table = build_2d_sincos_pos_embed(self.patch_resolution,
+                                              self.embed_dims,
+                                              self.num_extra_tokens)
+            self.pos_embed = nn.Parameter(table, requires_grad=False)
+        elif pos_embed == 'learned':
+            self.pos_embed = nn.Parameter(
+                torch.zeros(1, num_positions, self.embed_dims))
+        else:
+            self.pos_embed = None
+        self.pos_drop = nn.Dropout(drop_rate)
+
+        depths = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
+        self.blocks = nn.ModuleList([
+            TransformerBlock(
+                self.embed_dims,
+                self.num_heads,
+                settings['mlp_hidden_dims'],
+                qkv_bias=qkv_bias,
+                layer_scale_init_value=layer_scale_init_value,
+                drop_rate=drop_rate,
+                attn_drop_rate=attn_drop_rate,
+                drop_path_rate=depths[i],
+                norm_eps=norm_eps) for i in range(self.num_layers)
+        ])
+        if use_rel_pos_bias:
+            if not with_cls_token:
+                raise ValueError('use_rel_pos_bias=True needs a [CLS] token '
+                                 '(BEiT table layout)')
+            for block in self.blocks:
+                block.attn.relative_position_bias = RelativePositionBias(
+                    self.patch_resolution, self.num_heads)
+        self.use_rel_pos_bias = use_rel_pos_bias
+
+        self.norm = nn.LayerNorm(
+            self.embed_dims, eps=norm_eps) if final_norm else None
+        self.fc_norm = nn.LayerNorm(
+            self.embed_dims,
+            eps=norm_eps) if out_type == 'avg_featmap' else None
+
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        self.out_indices = []
+        for index in out_indices:
+            real = index + self.num_layers if index < 0 else index
+            if not 0 <= real < self.num_layers:
+                raise ValueError(f'out_indices has {index}, but the model has '
+                                 f'{self.num_layers} blocks')
+            self.out_indices.append(real)
+        self._freeze_stages()
+        self._register_load_state_dict_pre_hook(self._resize_tables_on_load)
+
+    def _resize_tables_on_load(self, state_dict: dict, prefix: str, *args,
+                               **kwargs) -> None:
+        """Fit a checkpoint's position tables to this model's patch grid
+        (e.g. a 224-px pretrained encoder into a 512-px segmentor)."""
+        from mmcae.checkpoint.convert import resize_position_tables
+        from mmengine.logging import print_log
+        own = self.state_dict()
+        tables = {
+            key[len(prefix):]: value
+            for key, value in state_dict.items()
+            if key.startswith(prefix) and (
+                key[len(prefix):] == 'pos_embed'
+                or key.endswith('relative_position_bias.table'))
+            and key[len(prefix):] in own
+            and value.shape != own[key[len(prefix):]].shape
+        }
+        if not tables:
+            return
+        resized = resize_position_tables(
+            dict(tables), self.patch_resolution, self.num_extra_tokens)
+        for key, value in resized.items():
+            state_dict[prefix + key] = value
+        print_log(
+            f'{type(self).__name__}: resized {sorted(tables)} from the '
+            f'checkpoint to the {self.patch_resolution} patch grid',
+            logger='current')
+
+    @staticmethod
+    def _arch_settings(arch: Union[str, dict]) -> Dict[str, int]:
+        if isinstance(arch, str):
+            name = _ARCH_ALIASES.get(arch.lower(), arch.lower())
+            if name not in ARCH_SETTINGS:
+                raise ValueError(
+                    f'unknown ViT arch {arch!r}; use one of '
+                    f'{sorted(ARCH_SETTINGS)} or a dict with embed_dims, '
+                    'num_layers, num_heads and mlp_hidden_dims')
+            return dict(ARCH_SETTINGS[name])
+        settings = dict(arch)
+        if 'mlp_hidden_dims' not in settings and 'mlp_ratio' in settings:
+            settings['mlp_hidden_dims'] = int(settings['embed_dims'] *
+                                              settings.pop('mlp_ratio'))
+        missing = {'embed_dims', 'num_layers', 'num_heads',
+                   'mlp_hidden_dims'} - set(settings)
+        if missing:
+            raise ValueError(f'arch dict misses {sorted(missing)}')
+        return settings
+
+    def init_weights(self) -> None:
+        """Truncated-normal init (std 0.02) for linear layers, tokens and a
+        learned position embedding; LayerNorm to identity; then
+        ``init_cfg`` (e.g. a pretrained checkpoint) if given."""
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.trunc_normal_(module.weight, std=.02)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+        # patch embedding like a linear layer (MAE, CAE)
+        weight = self.patch_embed.proj.weight
+        nn.init.xavier_uniform_(weight.view(weight.shape[0], -1))
+        for token in (self.cls_token, self.mask_token):
+            if token is not None:
+                nn.init.trunc_normal_(token, std=.02)
+        if self.pos_embed_type == 'learned':
+            nn.init.trunc_normal_(self.pos_embed, std=.02)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages < 0:
+            return
+        frozen: List[nn.Module] = [self.patch_embed, self.pos_drop]
+        frozen += list(self.blocks[:self.frozen_stages])
+        if self.frozen_stages >= self.num_layers and self.norm is not None:
+            frozen.append(self.norm)
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+        for token in (self.cls_token, self.mask_token, self.pos_embed):
+            if token is not None:
+                token.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'ViT':
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def _position_embedding(self, grid: Tuple[int, int]) -> torch.Tensor:
+        return resize_pos_embed(self.pos_embed, self.patch_resolution, grid,
+                                self.interpolate_mode, self.num_extra_tokens)
+
+    def forward(self,
+                inputs: torch.Tensor,
+                keep_mask: Optional[torch.Tensor] = None
+                ) -> Tuple[torch.Tensor, ...]:
+        """Encode images, optionally keeping only some patches.
+
+        Args:
+            inputs (Tensor): images (B, C, H, W); H and W multiples of the
+                patch size.
+            keep_mask (Tensor, optional): bool (B, num_patches), True for
+                the patches to encode (with their own positions; [CLS] is
+                always kept). Every row must keep the same number of
+                patches. CAE passes the visible patches to the encoder and
+                the masked ones to its alignment target.
+
+        Returns:
+            tuple[Tensor]: one output per ``out_indices`` entry, formatted
+            by ``out_type`` ('featmap' needs the full grid).
+        """
+        batch = inputs.shape[0]
+        x, grid = self.patch_embed(inputs)
+        if self.pos_embed is not None:
+            pos_embed = self._position_embedding(grid)
+            x = x + pos_embed[:, self.num_extra_tokens:]
+        keep_index = None
+        if keep_mask is not None:
+            x, keep_index = self._keep_patches(x, keep_mask)
+        if self.cls_token is not None:
+            cls_token = self.cls_token.expand(batch, -1, -1)
+            if self.pos_embed is not None:
+                cls_token = cls_token + pos_embed[:, :1]
+            x = torch.cat([cls_token, x], dim=1)
+        x = self.pos_drop(x)
+
+        token_index = None
+        if keep_index is not None and self.use_rel_pos_bias:
+            cls_index = keep_index.new_zeros(batch, 1)
+            token_index = torch.cat([cls_index, keep_index + 1], dim=1)
+        if self.use_rel_pos_bias and grid != self.patch_resolution:
+            raise ValueError(
+                f'relative position bias is built for a '
+                f'{self.patch_resolution} patch grid, the input gives {grid}; '
+                'build the model with img_size set to the input size (the '
+                'checkpoint converter resizes the tables)')
+
+        outs = []
+        for index, block in enumerate(self.blocks):
+            attn_bias = None
+            if self.use_rel_pos_bias:
+                attn_bias = block.attn.relative_position_bias(token_index)
+            if self.with_cp and self.training and x.requires_grad:
+                x = cp.checkpoint(block, x, attn_bias, use_reentrant=False)
+            else:
+                x = block(x, attn_bias)
+            if index == self.num_layers - 1 and self.norm is not None:
+                x = self.norm(x)
+            if index in self.out_indices:
+                outs.append(self._format_output(x, grid, keep_mask))
+        return tuple(outs)
+
+    @staticmethod
+    def _keep_patches(x: torch.Tensor, keep_mask: torch.Tensor
+                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+        batch, num_patches, channels = x.shape
+        if keep_mask.shape != (batch, num_patches):
+            raise ValueError(f'keep_mask must be (B, num_patches) = '
+                             f'{(batch, num_patches)}, got '
+                             f'{tuple(keep_mask.shape)}')
+        counts = keep_mask.sum(dim=1)
+        if not bool((counts == counts[0]).all()):
+            raise ValueError('every row of keep_mask must keep the same '
+                             f'number of patches, got {counts.tolist()}')
+        keep_index = keep_mask.nonzero()[:, 1].reshape(batch, -1)
+        kept = torch.gather(x, 1, keep_index[..., None].expand(-1, -1,
+                                                               channels))
+        return kept, keep_index
+
+    def _format_output(self, x: torch.Tensor, grid: Tuple[int, int],
+                       keep_mask: Optional[torch.Tensor]) -> torch.Tensor:
+        if self.out_type == 'raw':
+            return x
+        if self.out_type == 'cls_token':
+            return x[:, 0]
+        patch_tokens = x[:, self.num_extra_tokens:]
+        if self.out_type == 'featmap':
+            if keep_mask is not None:
+                raise ValueError("out_type='featmap' needs every patch; use "
+                                 "'raw' with keep_mask")
+            return patch_tokens.reshape(x.shape[0], *grid, -1).permute(
+                0, 3, 1, 2).contiguous()
+        return self.fc_norm(patch_tokens.mean(dim=1))
+
+    def get_layer_depth(self, param_name: str,
+                        prefix: str = '') -> Tuple[int, int]:
+        """The layer id of a parameter for layer-wise lr decay.
+
+        Ids (MAE / BEiT): tokens, position embedding and patch embedding 0;
+        block i -> i + 1; everything else (final norms, and any parameter
+        outside this backbone, e.g. heads and necks) -> num_layers + 1.
+
+        Args:
+            param_name (str): the parameter's name in the whole model.
+            prefix (str): this backbone's prefix in the model, e.g.
+                'backbone.'.
+
+        Returns:
+            tuple[int, int]: (layer id, number of ids = num_layers + 2).
+        """
+        num_ids = self.num_layers + 2
+        if not param_name.startswith(prefix):
+            return num_ids - 1, num_ids
+        name = param_name[len(prefix):]
+        if name in ('cls_token', 'mask_token', 'pos_embed') or \
+                name.startswith('patch_embed'):
+            return 0, num_ids
+        if name.startswith('blocks.'):
+            return int(name.split('.')[1]) + 1, num_ids
+        return num_ids - 1, num_ids

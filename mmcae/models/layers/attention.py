@@ -1,0 +1,84 @@
+"""Multi-head self-attention through ``F.scaled_dot_product_attention``."""
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+QKV_BIAS_MODES = ('qkv', 'qv', None)
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention with the bias layouts of ViT and BEiT.
+
+    Args:
+        embed_dims (int): channels.
+        num_heads (int): heads; ``embed_dims`` must divide evenly.
+        qkv_bias (str | None): ``'qkv'``: one bias on the fused projection
+            (ViT, MAE, DeiT); ``'qv'``: separate ``q_bias`` and ``v_bias``,
+            no key bias (BEiT, CAE); ``None``: no bias.
+        attn_drop (float): dropout on attention weights.
+        proj_drop (float): dropout after the output projection.
+
+    Parameters (names match timm / MAE / BEiT checkpoints): ``qkv``,
+    ``q_bias``, ``v_bias``, ``proj``.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 qkv_bias: Optional[str] = 'qkv',
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.):
+        super().__init__()
+        if qkv_bias not in QKV_BIAS_MODES:
+            raise ValueError(f'qkv_bias must be one of {QKV_BIAS_MODES}, '
+                             f'got {qkv_bias!r}')
+        if embed_dims % num_heads != 0:
+            raise ValueError(f'embed_dims {embed_dims} is not divisible by '
+                             f'num_heads {num_heads}')
+        self.num_heads = num_heads
+        self.qkv_bias = qkv_bias
+        self.qkv = nn.Linear(
+            embed_dims, embed_dims * 3, bias=qkv_bias == 'qkv')
+        if qkv_bias == 'qv':
+            self.q_bias = nn.Parameter(torch.zeros(embed_dims))
+            self.v_bias = nn.Parameter(torch.zeros(embed_dims))
+        self.attn_drop = attn_drop
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def _qkv_bias(self) -> Optional[torch.Tensor]:
+        if self.qkv_bias == 'qv':
+            return torch.cat(
+                [self.q_bias,
+                 torch.zeros_like(self.v_bias), self.v_bias])
+        return self.qkv.bias
+
+    def forward(self,
+                x: torch.Tensor,
+                attn_bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """
+        Args:
+            x (Tensor): (B, N, C).
+            attn_bias (Tensor, optional): additive bias broadcastable to
+                (B, heads, N, N), e.g. a relative position bias.
+
+        Returns:
+            Tensor: (B, N, C).
+        """
+        batch, num_tokens, channels = x.shape
+        qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
+        qkv = qkv.reshape(batch, num_tokens, 3, self.num_heads,
+                          channels // self.num_heads).permute(2, 0, 3, 1, 4)
+        query, key, value = qkv.unbind(0)
+        if attn_bias is not None:
+            attn_bias = attn_bias.to(query.dtype)
+        out = F.scaled_dot_product_attention(
+            query,
+            key,
+            value,
+            attn_mask=attn_bias,
+            dropout_p=self.attn_drop if self.training else 0.)
+        out = out.transpose(1, 2).reshape(batch, num_tokens, channels)
+        return self.proj_drop(self.proj(out))
