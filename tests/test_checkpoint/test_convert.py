@@ -287,3 +287,36 @@ def test_converter_tool_writes_a_pretrained_loadable_file(tmp_path):
     missing = run_python_tool('tools/model_converters/convert_checkpoint.py',
                               str(tmp_path / 'nope.pth'), str(out))
     assert missing.returncode == 2 and 'Traceback' not in missing.stderr
+
+
+def test_pretrained_init_converts_any_layout_and_refuses_a_wrong_model(
+        tmp_path):
+    from mmcae.checkpoint import CheckpointFormatError
+    peer = _timm_peer()
+    source = tmp_path / 'mae_pretrain.pth'
+    torch.save({'model': dict(peer.state_dict())}, source)
+    # the MAE file directly, into a model with another input size
+    model = ViT(arch=TINY, img_size=48, patch_size=8, out_type='raw',
+                init_cfg=dict(type='Pretrained', checkpoint=str(source)))
+    model.init_weights()
+    assert torch.equal(model.blocks[1].mlp.fc2.weight,
+                       peer.blocks[1].mlp.fc2.weight)
+    assert model.pos_embed.shape == (1, 37, 32)
+    # same grid: the output is the peer's
+    same = ViT(arch=TINY, img_size=32, patch_size=8, out_type='raw',
+               init_cfg=dict(type='Pretrained', checkpoint=str(source)))
+    same.init_weights()
+    _close(_raw(same.eval()), _timm_tokens(peer))
+
+    wider = ViT(arch=dict(TINY, embed_dims=64), img_size=32, patch_size=8,
+                init_cfg=dict(type='Pretrained', checkpoint=str(source)))
+    with pytest.raises(CheckpointFormatError) as error:
+        wider.init_weights()
+    message = str(error.value)
+    assert str(source) in message and 'timm layout' in message
+    assert 'blocks.0.norm1.weight: checkpoint (32,) vs model (64,)' in \
+        message
+    deeper = ViT(arch=dict(TINY, num_layers=3), img_size=32, patch_size=8,
+                 init_cfg=dict(type='Pretrained', checkpoint=str(source)))
+    with pytest.raises(CheckpointFormatError, match='blocks.2.attn'):
+        deeper.init_weights()

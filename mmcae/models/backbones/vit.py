@@ -274,10 +274,27 @@ class ViT(BaseModule):
         return settings
 
     def init_weights(self) -> None:
-        """Truncated-normal init (std 0.02) for linear layers, tokens and a
-        learned position embedding; LayerNorm to identity; then
-        ``init_cfg`` (e.g. a pretrained checkpoint) if given."""
-        if self.init_cfg is not None:
+        """Initialize, or load ``init_cfg=dict(type='Pretrained',
+        checkpoint=FILE)``.
+
+        A pretrained FILE may be in any layout of :mod:`mmcae.checkpoint`
+        (MAE, BEiT, CAE, DeiT, MoCo v3, DINO, timm, mmpretrain, mmcae): it
+        is converted while loading, position tables are resized to this
+        model, and an encoder that would stay partly random is an error
+        (:func:`mmcae.checkpoint.load_vit_pretrained`), not a log line.
+        Without a checkpoint: truncated normal (std 0.02) for linear
+        layers, tokens and a learned position embedding; Xavier for the
+        patch embedding; LayerNorm to identity.
+        """
+        init_cfg = self.init_cfg
+        if isinstance(init_cfg, dict) and init_cfg.get('type') == \
+                'Pretrained':
+            from mmcae.checkpoint import load_vit_pretrained
+            load_vit_pretrained(self, init_cfg['checkpoint'],
+                                init_cfg.get('format', 'auto'))
+            self._is_init = True
+            return
+        if init_cfg is not None:
             super().init_weights()
             return
         for module in self.modules():
