@@ -3,3 +3,4 @@ algorithms. Importing this package registers them in
 :data:`mmcae.registry.MODELS` (mmengine imports it lazily, see
 :mod:`mmcae.registry`)."""
 from .backbones import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

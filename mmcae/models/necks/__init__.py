@@ -1,0 +1,4 @@
+"""Necks."""
+from .vit_pyramid_neck import ViTPyramidNeck
+
+__all__ = ['ViTPyramidNeck']
