@@ -63,6 +63,12 @@ def load_vit_pretrained(model: nn.Module,
     if mismatched:
         problems.append(f'shape mismatches: {mismatched}')
     fatal = mismatched or [k for k in missing if k.startswith(_ESSENTIAL)]
+    if fmt == 'mocov3' and getattr(model, 'embed_dims', None) == 384 and \
+            getattr(model, 'num_heads', 12) != 12:
+        # the weights fit either head count; the outputs do not
+        fatal = True
+        problems.append("MoCo v3's ViT-S has 12 attention heads, the model "
+                        f'has {model.num_heads}: use arch=\'mocov3-small\'')
     summary = (f"loading '{filename}' ({fmt} layout) into "
                f'{type(model).__name__}')
     if fatal:

@@ -320,3 +320,26 @@ def test_pretrained_init_converts_any_layout_and_refuses_a_wrong_model(
                  init_cfg=dict(type='Pretrained', checkpoint=str(source)))
     with pytest.raises(CheckpointFormatError, match='blocks.2.attn'):
         deeper.init_weights()
+
+
+def test_mocov3_vit_small_needs_twelve_heads(tmp_path):
+    from mmcae.checkpoint import CheckpointFormatError
+    torch.manual_seed(0)
+    peer = VisionTransformer(img_size=32, patch_size=8, embed_dim=384,
+                             depth=1, num_heads=12, num_classes=0)
+    source = tmp_path / 'mocov3_vit_small.pth'
+    torch.save({'state_dict': {f'module.base_encoder.{k}': v
+                               for k, v in peer.state_dict().items()}},
+               source)
+    arch = dict(embed_dims=384, num_layers=1, num_heads=6,
+                mlp_hidden_dims=1536)
+    six = ViT(arch=arch, img_size=32, patch_size=8,
+              init_cfg=dict(type='Pretrained', checkpoint=str(source)))
+    with pytest.raises(CheckpointFormatError, match="arch='mocov3-small'"):
+        six.init_weights()
+    twelve = ViT(arch=dict(arch, num_heads=12), img_size=32, patch_size=8,
+                 out_type='raw',
+                 init_cfg=dict(type='Pretrained', checkpoint=str(source)))
+    twelve.init_weights()
+    with torch.no_grad():
+        _close(twelve.eval()(IMAGES)[0], peer.eval().forward_features(IMAGES))

@@ -35,6 +35,9 @@ ARCH_SETTINGS: Dict[str, Dict[str, int]] = {
                  mlp_hidden_dims=3072),
     'large': dict(embed_dims=1024, num_layers=24, num_heads=16,
                   mlp_hidden_dims=4096),
+    # MoCo v3's ViT-S has 12 heads (not 6): same weight shapes, other output
+    'mocov3-small': dict(embed_dims=384, num_layers=12, num_heads=12,
+                         mlp_hidden_dims=1536),
 }
 _ARCH_ALIASES = {'t': 'tiny', 's': 'small', 'b': 'base', 'l': 'large',
                  'deit-tiny': 'tiny', 'deit-small': 'small'}
