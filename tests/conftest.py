@@ -107,3 +107,28 @@ def tiny_coco(tmp_path_factory) -> str:
         json.dump(dict(images=images, annotations=annotations,
                        categories=[dict(id=1, name='square')]), f)
     return str(root)
+
+
+# ---- shared by the ViT parity and checkpoint-conversion tests ----
+#: a 2-block, 32-d ViT in mmcae.ViT and mmpretrain arch notation
+TINY_VIT = dict(embed_dims=32, num_layers=2, num_heads=2, mlp_hidden_dims=128)
+TINY_VIT_MMPRETRAIN = dict(
+    embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=128)
+
+
+def perturb(model, seed: int = 0):
+    """Add N(0, 0.05) noise to every parameter in place, so that no weight
+    keeps a trivial init (ones, zeros) that would hide a mix-up."""
+    import torch
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(torch.randn(param.shape, generator=generator) * 0.05)
+    return model
+
+
+def assert_parity(ours, theirs, tolerance: float = 1e-5) -> None:
+    """Same shape and max abs difference below ``tolerance`` (float32)."""
+    assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
+    difference = (ours - theirs).abs().max().item()
+    assert difference < tolerance, difference

@@ -12,20 +12,12 @@ from mmcae.checkpoint import (CheckpointFormatError, convert_vit_checkpoint,
                               detect_format, resize_relative_position_table)
 from mmcae.models import ViT
 
+from ..conftest import TINY_VIT as TINY
+from ..conftest import TINY_VIT_MMPRETRAIN as MMPRETRAIN_TINY
+from ..conftest import assert_parity as _close
+from ..conftest import perturb as _perturb
 from ..conftest import run_python_tool
-
-TINY = dict(embed_dims=32, num_layers=2, num_heads=2, mlp_hidden_dims=128)
-MMPRETRAIN_TINY = dict(
-    embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=128)
 IMAGES = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1))
-
-
-def _perturb(model, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for param in model.parameters():
-            param.add_(torch.randn(param.shape, generator=generator) * 0.05)
-    return model
 
 
 def _timm_peer(seed=0, **kwargs):
@@ -74,11 +66,6 @@ def _convert_and_load(checkpoint, expected_format, **vit_kwargs):
     result = model.load_state_dict(state_dict, strict=False)
     assert result.missing_keys == [] and result.unexpected_keys == []
     return model.eval()
-
-
-def _close(ours, theirs):
-    assert ours.shape == theirs.shape
-    assert (ours - theirs).abs().max().item() < 1e-5
 
 
 def _timm_tokens(peer):

@@ -11,16 +11,10 @@ import torch
 from mmcae.checkpoint import convert_vit_checkpoint
 from mmcae.models import ViT
 
-TINY = dict(embed_dims=32, num_layers=2, num_heads=2, mlp_hidden_dims=128)
-MMPRETRAIN_TINY = dict(
-    embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=128)
-
-
-def _perturb(model: torch.nn.Module, seed: int = 0) -> None:
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for param in model.parameters():
-            param.add_(torch.randn(param.shape, generator=generator) * 0.05)
+from ...conftest import TINY_VIT as TINY
+from ...conftest import TINY_VIT_MMPRETRAIN as MMPRETRAIN_TINY
+from ...conftest import assert_parity as _assert_close
+from ...conftest import perturb as _perturb
 
 
 def _load_converted(checkpoint: dict, **vit_kwargs) -> ViT:
@@ -29,11 +23,6 @@ def _load_converted(checkpoint: dict, **vit_kwargs) -> ViT:
     result = model.load_state_dict(state_dict, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     return model.eval()
-
-
-def _assert_close(ours: torch.Tensor, theirs: torch.Tensor) -> None:
-    assert ours.shape == theirs.shape
-    assert (ours - theirs).abs().max().item() < 1e-5
 
 
 @pytest.mark.parametrize('init_values', [None, 0.1])
