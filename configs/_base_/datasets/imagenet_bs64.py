@@ -1,0 +1,71 @@
+# ImageNet-1k for mmpretrain (the ``ImageNet`` dataset), 224 px, batch 64
+# per GPU. Plain augmentation (random resized crop + flip), the base that the
+# pretraining and probing configs refine; fine-tuning configs add RandAugment,
+# random erasing and mixup/cutmix on top.
+#
+# Layout expected under data_root (as mmpretrain's ImageNet reads it):
+#   train/CLASS/*.JPEG, val/*.JPEG, meta/train.txt, meta/val.txt
+dataset_type = 'ImageNet'
+data_root = 'data/imagenet'
+
+data_preprocessor = dict(
+    num_classes=1000,
+    # ImageNet mean / std in 0-255, RGB order
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    # images are loaded BGR (cv2); the model sees RGB
+    to_rgb=True,
+)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+
+# resize the short side to 256 (= 224 / 0.875), then the central 224 x 224
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='ResizeEdge',
+        scale=256,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=5,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
+)
+
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=5,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='val',
+        pipeline=test_pipeline),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, 5))
+
+# ImageNet's test labels are not public: test on the val split
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
