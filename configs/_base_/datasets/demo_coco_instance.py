@@ -7,7 +7,8 @@
 # with the short side drawn from 256, 288, ..., 384 (long side at most 640),
 # testing at short side 320 - the COCO recipe scaled down. The 'small' set
 # (128 px) works with the same pipeline (its images are upscaled).
-dataset_type = 'CocoDataset'
+_base_ = ['./coco_instance_ms.py']
+
 data_root = 'data/demo/coco/'
 backend_args = None
 
@@ -44,45 +45,17 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img='train2017/'),
         # min_size is on the image side (drops images under 8 px), not the
         # boxes; filter_empty_gt drops images without annotations
         filter_cfg=dict(filter_empty_gt=True, min_size=8),
-        pipeline=train_pipeline,
-        backend_args=backend_args),
-)
-
+        pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        ann_file='annotations/instances_val2017.json',
-        data_prefix=dict(img='val2017/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args),
-)
-val_evaluator = dict(
-    type='CocoMetric',
-    ann_file=data_root + 'annotations/instances_val2017.json',
-    metric=['bbox', 'segm'],
-    format_only=False,
-    backend_args=backend_args)
-
+        data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root +
+                     'annotations/instances_val2017.json')
 test_evaluator = val_evaluator

@@ -15,7 +15,8 @@
 # and sets ``train_dataloader = dict(dataset=dict(pipeline=train_pipeline))``
 # (and the same for val/test): variables of a base are substituted when the
 # base is parsed, so redefining only a size variable in a child has no effect.
-dataset_type = 'ImageNet'
+_base_ = ['./imagenet_bs64.py']
+
 data_root = 'data/demo/imagenet'
 
 # The class names in label order. tests/test_configs/test_dataset_configs.py
@@ -24,66 +25,18 @@ metainfo = dict(
     classes=('ball', 'box', 'tent', 'flag', 'clock', 'plate', 'signboard',
              'flower'))
 
-data_preprocessor = dict(
-    num_classes=8,
-    # ImageNet mean / std in 0-255, RGB order (kept for the demo, so that
-    # ImageNet-pretrained weights see the input statistics they expect)
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,
-)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='ResizeEdge',
-        scale=256,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
+# ImageNet mean / std kept (ImageNet-pretrained weights see the statistics
+# they expect); the pipelines are the ImageNet ones (224 px crops).
+data_preprocessor = dict(num_classes=8)
 
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        metainfo=metainfo,
-        pipeline=train_pipeline),
-)
-
+    dataset=dict(data_root=data_root, metainfo=metainfo))
 val_dataloader = dict(
     batch_size=32,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='val',
-        metainfo=metainfo,
-        pipeline=test_pipeline),
-)
-# top-5 of 8 classes is nearly always right; it is kept so that demo runs
-# log the same keys as ImageNet runs
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
-
+    dataset=dict(data_root=data_root, metainfo=metainfo))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
+# top-5 of 8 classes is nearly always right; it is kept so that demo runs
+# log the same keys as ImageNet runs (val_evaluator from the base)
