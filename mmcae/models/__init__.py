@@ -4,3 +4,4 @@ algorithms. Importing this package registers them in
 :mod:`mmcae.registry`)."""
 from .backbones import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .selfsup import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
 """Necks."""
+from .cae_neck import CAENeck
 from .vit_pyramid_neck import ViTPyramidNeck
 
-__all__ = ['ViTPyramidNeck']
+__all__ = ['CAENeck', 'ViTPyramidNeck']

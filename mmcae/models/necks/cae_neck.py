@@ -1,0 +1,227 @@
+"""CAE's latent contextual regressor and decoder (CAE, Sec. 3.1-3.2).
+
+Regressor: queries are one learned mask token per masked patch; each block
+cross-attends from the queries to [visible latents, current queries], with
+position embeddings added to queries and keys but not values, separate
+LayerNorms for q, k and v, the residual then a LayerNorm (post-norm), then
+an MLP residual; a final LayerNorm. The visible latents are never updated.
+Its output (the predicted latents of the masked patches) is what the
+alignment loss compares with the encoder's own latents of those patches.
+
+Decoder: self-attention blocks over the masked tokens only (predicted latent
++ position), LayerNorm, then a linear layer to the target vocabulary
+(DALL-E / d-VAE tokens) or to the patch pixels.
+"""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmcv.cnn.bricks import DropPath
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmcae.registry import MODELS
+from ..layers import Mlp, TransformerBlock
+
+
+class CrossAttention(nn.Module):
+    """Multi-head attention from queries to separate keys and values, with
+    q and v biases (no key bias) as in BEiT / CAE.
+
+    Args:
+        embed_dims (int): channels.
+        num_heads (int): heads.
+        qv_bias (bool): learnable q and v biases. Defaults to True.
+        attn_drop (float): attention dropout.
+        proj_drop (float): dropout after the output projection.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 qv_bias: bool = True,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.):
+        super().__init__()
+        self.num_heads = num_heads
+        self.q = nn.Linear(embed_dims, embed_dims, bias=False)
+        self.k = nn.Linear(embed_dims, embed_dims, bias=False)
+        self.v = nn.Linear(embed_dims, embed_dims, bias=False)
+        if qv_bias:
+            self.q_bias = nn.Parameter(torch.zeros(embed_dims))
+            self.v_bias = nn.Parameter(torch.zeros(embed_dims))
+        else:
+            self.q_bias = self.v_bias = None
+        self.attn_drop = attn_drop
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        batch, length, channels = x.shape
+        return x.reshape(batch, length, self.num_heads,
+                         channels // self.num_heads).transpose(1, 2)
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor,
+                value: torch.Tensor) -> torch.Tensor:
+        batch, length, channels = query.shape
+        q = self._heads(F.linear(query, self.q.weight, self.q_bias))
+        k = self._heads(F.linear(key, self.k.weight))
+        v = self._heads(F.linear(value, self.v.weight, self.v_bias))
+        out = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=self.attn_drop if self.training else 0.)
+        out = out.transpose(1, 2).reshape(batch, length, channels)
+        return self.proj_drop(self.proj(out))
+
+
+class RegressorBlock(nn.Module):
+    """One block of CAE's latent contextual regressor.
+
+    ``x = q + DropPath(gamma_1 * CrossAttn(LN_q(q + pos_q), LN_k(kv +
+    pos_k), LN_v(kv)))``; ``x = LN(x)``; ``x = x + DropPath(gamma_2 *
+    MLP(x))``.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 mlp_hidden_dims: int,
+                 layer_scale_init_value: float = 0.,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_eps: float = 1e-6):
+        super().__init__()
+        self.norm_q = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.norm_k = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.norm_v = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.cross_attn = CrossAttention(embed_dims, num_heads, True,
+                                         attn_drop_rate, drop_rate)
+        self.norm2 = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.mlp = Mlp(embed_dims, mlp_hidden_dims, drop_rate)
+        self.drop_path = DropPath(
+            drop_path_rate) if drop_path_rate > 0 else nn.Identity()
+        if layer_scale_init_value > 0:
+            self.gamma_1 = nn.Parameter(
+                torch.full((embed_dims, ), float(layer_scale_init_value)))
+            self.gamma_2 = nn.Parameter(
+                torch.full((embed_dims, ), float(layer_scale_init_value)))
+        else:
+            self.gamma_1 = self.gamma_2 = None
+
+    def forward(self, query: torch.Tensor, key_value: torch.Tensor,
+                pos_query: torch.Tensor,
+                pos_key: torch.Tensor) -> torch.Tensor:
+        out = self.cross_attn(
+            self.norm_q(query + pos_query), self.norm_k(key_value + pos_key),
+            self.norm_v(key_value))
+        if self.gamma_1 is not None:
+            out = self.gamma_1 * out
+        x = self.norm2(query + self.drop_path(out))
+        out = self.mlp(x)
+        if self.gamma_2 is not None:
+            out = self.gamma_2 * out
+        return x + self.drop_path(out)
+
+
+@MODELS.register_module()
+class CAENeck(BaseModule):
+    """CAE's regressor and decoder.
+
+    Args:
+        embed_dims (int): width of the regressor and decoder; the encoder's
+            width (the alignment loss compares latents of both).
+        num_heads (int): attention heads.
+        regressor_depth (int): regressor blocks (4 in the papers).
+        decoder_depth (int): decoder blocks (4 in the papers; 0 = only the
+            linear head, the "no decoder" ablation).
+        out_channels (int): outputs per masked patch: 8192 for DALL-E
+            tokens, ``patch_size**2 * 3`` for pixels.
+        mlp_ratio (float): MLP width ratio. Defaults to 4.
+        layer_scale_init_value (float): layer scale init, 0 = none.
+        drop_rate, attn_drop_rate, drop_path_rate (float): regularization.
+        norm_eps (float): LayerNorm epsilon.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 768,
+                 num_heads: int = 12,
+                 regressor_depth: int = 4,
+                 decoder_depth: int = 4,
+                 out_channels: int = 8192,
+                 mlp_ratio: float = 4.,
+                 layer_scale_init_value: float = 0.1,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_eps: float = 1e-6,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        hidden = int(embed_dims * mlp_ratio)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        rates = torch.linspace(0, drop_path_rate, regressor_depth).tolist()
+        self.regressors = nn.ModuleList([
+            RegressorBlock(embed_dims, num_heads, hidden,
+                           layer_scale_init_value, drop_rate, attn_drop_rate,
+                           rates[i], norm_eps) for i in range(regressor_depth)
+        ])
+        self.norm_regressor = nn.LayerNorm(embed_dims, eps=norm_eps)
+        rates = torch.linspace(0, drop_path_rate, decoder_depth).tolist()
+        self.decoders = nn.ModuleList([
+            TransformerBlock(
+                embed_dims,
+                num_heads,
+                hidden,
+                qkv_bias='qv',
+                layer_scale_init_value=layer_scale_init_value,
+                drop_rate=drop_rate,
+                attn_drop_rate=attn_drop_rate,
+                drop_path_rate=rates[i],
+                norm_eps=norm_eps) for i in range(decoder_depth)
+        ])
+        self.norm_decoder = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.head = nn.Linear(embed_dims, out_channels)
+
+    def init_weights(self) -> None:
+        """Xavier-uniform linear layers, zero biases, identity LayerNorms,
+        truncated-normal (0.02) mask token and head (as CAE / BEiT)."""
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.xavier_uniform_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+        nn.init.trunc_normal_(self.mask_token, std=.02)
+        nn.init.trunc_normal_(self.head.weight, std=.02)
+
+    def forward(self, visible: torch.Tensor, pos_visible: torch.Tensor,
+                pos_masked: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Predict the masked patches' latents, then their targets.
+
+        Args:
+            visible (Tensor): encoder latents of the visible patches,
+                without [CLS]: (B, Nv, C).
+            pos_visible (Tensor): their position embeddings (B, Nv, C).
+            pos_masked (Tensor): the masked patches' position embeddings
+                (B, Nm, C).
+
+        Returns:
+            tuple[Tensor, Tensor]: (predictions (B, Nm, out_channels),
+            predicted latents (B, Nm, C)).
+        """
+        queries = self.mask_token.expand(pos_masked.shape[0],
+                                         pos_masked.shape[1], -1)
+        pos_key = torch.cat([pos_visible, pos_masked], dim=1)
+        for block in self.regressors:
+            queries = block(queries, torch.cat([visible, queries], dim=1),
+                            pos_masked, pos_key)
+        latent_pred = self.norm_regressor(queries)
+        x = latent_pred + pos_masked
+        for block in self.decoders:
+            x = block(x)
+        return self.head(self.norm_decoder(x)), latent_pred

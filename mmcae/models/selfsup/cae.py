@@ -1,0 +1,158 @@
+"""CAE: Context Autoencoder for self-supervised representation learning
+(Chen et al., arXiv 2022 / IJCV 2023), as an mmpretrain self-supervisor.
+
+Per image (Sec. 3 of the papers): the encoder sees [CLS] + the visible
+patches; the regressor predicts the latents of the masked patches from the
+visible latents; the decoder maps the predicted latents to the masked
+patches' targets (DALL-E / d-VAE tokens, or normalized pixels). The
+alignment target is the SAME encoder, under ``no_grad``, applied to the
+masked patches (with their positions). Loss = reconstruction + lambda *
+MSE(predicted latents, target latents).
+
+Why not mmpretrain's ``CAE``: it keeps a second full copy of the encoder as
+the "teacher" and copies the weights AFTER each forward, so its alignment
+target comes from the previous step's weights and costs the memory of a
+second encoder. The official CAE code uses the live encoder weights; so do
+we: no copy, never stale.
+"""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from mmpretrain.models import BaseSelfSupervisor
+from mmpretrain.structures import DataSample
+
+from mmcae.registry import MODELS
+
+TARGET_TYPES = ('tokens', 'pixels')
+
+
+def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """(B, C, H, W) -> (B, H/p * W/p, p*p*C), patches in row-major order
+    and pixels within a patch as (row, col, channel)."""
+    batch, channels, height, width = images.shape
+    grid_h, grid_w = height // patch_size, width // patch_size
+    x = images.reshape(batch, channels, grid_h, patch_size, grid_w,
+                       patch_size)
+    return x.permute(0, 2, 4, 3, 5, 1).reshape(batch, grid_h * grid_w, -1)
+
+
+@MODELS.register_module()
+class CAE(BaseSelfSupervisor):
+    """Context Autoencoder.
+
+    Args:
+        backbone (dict): the encoder, an :class:`mmcae.models.ViT` with
+            ``out_type='raw'`` and a [CLS] token.
+        neck (dict): the regressor + decoder (:class:`CAENeck`).
+        head (dict, optional): unused; kept for config compatibility with
+            mmpretrain's self-supervisors. Defaults to None.
+        target_generator (dict, optional): the frozen tokenizer for token
+            targets (e.g. a DALL-E encoder returning (B, vocab, h, w)
+            logits); None for pixel targets.
+        target (str): 'tokens' (cross entropy on the tokenizer's argmax,
+            from the second view ``inputs[1]``) or 'pixels' (MSE on
+            per-patch normalized pixels of ``inputs[0]``, IJCV Table 8).
+        align_weight (float): lambda of the alignment loss (2 in the
+            papers); 0 disables it (ablation).
+        norm_pixel_target (bool): normalize each target patch by its own
+            mean and std (pixel targets). Defaults to True.
+        data_preprocessor (dict, optional): e.g. mmpretrain's
+            ``TwoNormDataPreprocessor`` for the two views.
+        init_cfg (dict, optional): init config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: Optional[dict] = None,
+                 target_generator: Optional[dict] = None,
+                 target: str = 'tokens',
+                 align_weight: float = 2.,
+                 norm_pixel_target: bool = True,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+        if target not in TARGET_TYPES:
+            raise ValueError(f'target must be one of {TARGET_TYPES}, got '
+                             f'{target!r}')
+        if target == 'tokens' and target_generator is None:
+            raise ValueError("target='tokens' needs a target_generator (a "
+                             'tokenizer such as the DALL-E encoder)')
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            target_generator=target_generator,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.target = target
+        self.align_weight = align_weight
+        self.norm_pixel_target = norm_pixel_target
+        if self.with_target_generator:
+            self.target_generator.requires_grad_(False)
+
+    def extract_feat(self, inputs: torch.Tensor):
+        """The encoder's features of whole images."""
+        return self.backbone(inputs)
+
+    def _position_embeddings(self, mask: torch.Tensor):
+        """Position embeddings of the visible and of the masked patches."""
+        pos = self.backbone.pos_embed[:, self.backbone.num_extra_tokens:]
+        pos = pos.expand(mask.shape[0], -1, -1)
+        channels = pos.shape[-1]
+        visible = pos[~mask].reshape(mask.shape[0], -1, channels)
+        masked = pos[mask].reshape(mask.shape[0], -1, channels)
+        return visible, masked
+
+    @torch.no_grad()
+    def _token_targets(self, target_view: torch.Tensor,
+                       mask: torch.Tensor) -> torch.Tensor:
+        self.target_generator.eval()
+        logits = self.target_generator(target_view)  # (B, vocab, h, w)
+        tokens = logits.argmax(dim=1).flatten(1)
+        return tokens[mask]
+
+    def _pixel_targets(self, images: torch.Tensor,
+                       mask: torch.Tensor) -> torch.Tensor:
+        patches = patchify(images, self.backbone.patch_size)
+        if self.norm_pixel_target:
+            mean = patches.mean(dim=-1, keepdim=True)
+            var = patches.var(dim=-1, keepdim=True)
+            patches = (patches - mean) / (var + 1.e-6)**.5
+        return patches[mask]
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Reconstruction and alignment losses.
+
+        Args:
+            inputs (list[Tensor]): ``inputs[0]`` the images the encoder
+                sees; ``inputs[1]`` the tokenizer's view (token targets).
+            data_samples (list[DataSample]): each with a ``mask``
+                (patch grid, True = masked; the same count per image).
+
+        Returns:
+            dict: ``loss_main`` (reconstruction) and ``loss_align``
+            (lambda * alignment MSE); mmengine sums them.
+        """
+        images = inputs[0]
+        mask = torch.stack([sample.mask for sample in data_samples])
+        mask = mask.flatten(1).to(torch.bool).to(images.device)
+        visible = self.backbone(images, keep_mask=~mask)[0]
+        pos_visible, pos_masked = self._position_embeddings(mask)
+        prediction, latent_pred = self.neck(visible[:, 1:], pos_visible,
+                                            pos_masked)
+        prediction = prediction.flatten(0, 1)  # (B * Nm, out)
+        if self.target == 'tokens':
+            loss_main = F.cross_entropy(prediction,
+                                        self._token_targets(inputs[1], mask))
+        else:
+            loss_main = F.mse_loss(prediction,
+                                   self._pixel_targets(images, mask))
+        losses = dict(loss_main=loss_main)
+        if self.align_weight > 0:
+            with torch.no_grad():  # same weights: never stale, no copy
+                latent_target = self.backbone(images, keep_mask=mask)[0]
+            losses['loss_align'] = self.align_weight * F.mse_loss(
+                latent_pred, latent_target[:, 1:])
+        return losses
