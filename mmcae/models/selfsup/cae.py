@@ -126,8 +126,9 @@ class CAE(BaseSelfSupervisor):
         """Reconstruction and alignment losses.
 
         Args:
-            inputs (list[Tensor]): ``inputs[0]`` the images the encoder
-                sees; ``inputs[1]`` the tokenizer's view (token targets).
+            inputs (list[Tensor] | Tensor): ``inputs[0]`` the images the
+                encoder sees; ``inputs[1]`` the tokenizer's view (token
+                targets). A single tensor is the one view (pixel targets).
             data_samples (list[DataSample]): each with a ``mask``
                 (patch grid, True = masked; the same count per image).
 
@@ -135,9 +136,13 @@ class CAE(BaseSelfSupervisor):
             dict: ``loss_main`` (reconstruction) and ``loss_align``
             (lambda * alignment MSE); mmengine sums them.
         """
+        if isinstance(inputs, torch.Tensor):  # one view: a batch tensor
+            inputs = [inputs]
         images = inputs[0]
-        mask = torch.stack([sample.mask for sample in data_samples])
-        mask = mask.flatten(1).to(torch.bool).to(images.device)
+        # transforms give numpy masks; PackInputs keeps them as they are
+        mask = torch.stack(
+            [torch.as_tensor(sample.mask) for sample in data_samples])
+        mask = mask.flatten(1).to(device=images.device, dtype=torch.bool)
         visible = self.backbone(images, keep_mask=~mask)[0]
         pos_visible, pos_masked = self._position_embeddings(mask)
         prediction, latent_pred = self.neck(visible[:, 1:], pos_visible,
