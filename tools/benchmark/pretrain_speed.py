@@ -1,0 +1,175 @@
+#!/usr/bin/env python
+"""Time CAE pretraining steps: mmcae.CAE against mmpretrain's CAE.
+
+Both models get the same architecture, batch, masks, precision and the same
+DALL-E tokenizer (mmpretrain's ``DALL-E`` encoder, random weights: speed
+does not depend on them). Each model is timed in its own subprocess, so the
+peak memory is its own. Prints img/s, peak memory and the speed ratio.
+
+    python tools/benchmark/pretrain_speed.py --arch small --batch 8
+    python tools/benchmark/pretrain_speed.py --arch base --batch 128 \\
+        --device cuda --bf16
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+ARCHS = {
+    'tiny': (192, 12, 3),
+    'small': (384, 12, 6),
+    'base': (768, 12, 12),
+}
+
+
+def _configs(arch: str, num_masked: int, tokenizer_hid: int):
+    dims, depth, heads = ARCHS[arch]
+    tokenizer = dict(
+        type='mmpretrain.DALL-E', n_hid=tokenizer_hid, vocab_size=8192)
+    ours = dict(
+        type='mmcae.CAE',
+        backbone=dict(
+            type='mmcae.ViT',
+            arch=dict(embed_dims=dims, num_layers=depth, num_heads=heads,
+                      mlp_hidden_dims=4 * dims),
+            img_size=224, patch_size=16, qkv_bias='qv',
+            layer_scale_init_value=0.1, pos_embed='sincos', out_type='raw',
+            drop_path_rate=0.1),
+        neck=dict(type='mmcae.CAENeck', embed_dims=dims, num_heads=heads,
+                  regressor_depth=4, decoder_depth=4, out_channels=8192,
+                  layer_scale_init_value=0.1),
+        target_generator=tokenizer,
+        target='tokens',
+        align_weight=2.)
+    theirs = dict(
+        type='mmpretrain.CAE',
+        backbone=dict(
+            type='mmpretrain.CAEPretrainViT',
+            arch=dict(embed_dims=dims, num_layers=depth, num_heads=heads,
+                      feedforward_channels=4 * dims),
+            img_size=224, patch_size=16, layer_scale_init_value=0.1,
+            drop_path_rate=0.1),
+        neck=dict(type='mmpretrain.CAENeck', embed_dims=dims,
+                  num_heads=heads, regressor_depth=4, decoder_depth=4,
+                  num_classes=8192, mask_tokens_num=num_masked,
+                  layer_scale_init_value=0.1),
+        head=dict(type='mmpretrain.CAEHead',
+                  loss=dict(type='mmpretrain.CAELoss', lambd=2.)),
+        target_generator=tokenizer,
+        base_momentum=0.0)
+    return ours, theirs
+
+
+def _run_one(args) -> dict:
+    """Time one model in this process; returns the measurements."""
+    import torch
+    from mmengine.registry import MODELS, DefaultScope
+    from mmpretrain.structures import DataSample
+
+    import mmcae.models  # noqa: F401  (registers mmcae.CAE)
+    torch.manual_seed(0)
+    ours, theirs = _configs(args.arch, args.num_masked, args.tokenizer_hid)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(ours if args.only == 'mmcae' else theirs)
+    model.init_weights()
+    device = torch.device(args.device)
+    model.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=1e-4)
+    images = torch.randn(args.batch, 3, 224, 224, device=device)
+    target_view = torch.rand(args.batch, 3, 112, 112, device=device)
+    samples = []
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(args.batch):
+        mask = torch.zeros(196, dtype=torch.bool)
+        mask[torch.randperm(196, generator=generator)[:args.num_masked]] = \
+            True
+        sample = DataSample()
+        sample.set_mask(mask.reshape(14, 14).to(device))
+        samples.append(sample)
+
+    def step():
+        with torch.autocast(device.type, dtype=torch.bfloat16,
+                            enabled=args.bf16):
+            losses = model.loss([images, target_view], samples)
+            loss = sum(v for k, v in losses.items() if 'loss' in k)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def sync():
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+
+    for _ in range(args.warmup):
+        step()
+    sync()
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    sync()
+    seconds = time.perf_counter() - start
+    if device.type == 'cuda':
+        peak_mb = torch.cuda.max_memory_allocated() / 2**20
+    else:  # peak resident memory of this process (Linux: KiB)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(
+        model=args.only,
+        images_per_second=args.batch * args.steps / seconds,
+        seconds_per_step=seconds / args.steps,
+        peak_memory_mb=peak_mb)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--arch', default='small', choices=sorted(ARCHS))
+    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--num-masked', type=int, default=75)
+    parser.add_argument('--tokenizer-hid', type=int, default=256)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--bf16', action='store_true')
+    parser.add_argument('--only', choices=('mmcae', 'mmpretrain'))
+    parser.add_argument('--out', help='write the results as JSON here')
+    args = parser.parse_args(argv)
+    if args.only:
+        print(json.dumps(_run_one(args)))
+        return 0
+    results = {}
+    for name in ('mmpretrain', 'mmcae'):
+        command = [sys.executable, __file__, '--only', name] + [
+            a for a in (argv if argv is not None else sys.argv[1:])
+            if a != '--out'
+        ]
+        if args.out:
+            command = command[:command.index(args.out)] + command[
+                command.index(args.out) + 1:]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stderr[-3000:], file=sys.stderr)
+            return done.returncode
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    ratio = results['mmcae']['images_per_second'] / results['mmpretrain'][
+        'images_per_second']
+    precision = 'bf16' if args.bf16 else 'fp32'
+    print(f'CAE ViT-{args.arch}, batch {args.batch}, {args.device}, '
+          f'{precision}, {args.num_masked} masked, {args.steps} timed steps')
+    for name, result in results.items():
+        print(f'  {name:<10} {result["images_per_second"]:8.2f} img/s  '
+              f'{result["seconds_per_step"] * 1000:8.1f} ms/step  peak '
+              f'{result["peak_memory_mb"]:8.0f} MiB')
+    print(f'  speed ratio mmcae / mmpretrain: {ratio:.2f}x')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(dict(results=results, ratio=ratio, args=vars(args)), f,
+                      indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
