@@ -1,0 +1,432 @@
+"""The CAE pretraining configs (configs/cae/*.py) and their bases
+(configs/_base_/datasets/imagenet_cae.py, models/cae_vit-base-p16.py,
+schedules/cae_adamw_coslr.py).
+
+Every config parses, states the paper's numbers (a table below, one row per
+config: a new config without a row fails), and builds: shrunk to a 2-block
+32-d ViT (and, for token targets, a tiny DALL-E encoder without weights),
+its model runs one ``loss`` on random images with masks drawn by the
+config's own mask generator, through the config's own data preprocessor.
+The two-view pipeline of imagenet_cae.py runs on a real image file.
+"""
+import copy
+import glob
+import math
+import os.path as osp
+import re
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import TRANSFORMS, DefaultScope
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+from PIL import Image
+
+from ..conftest import REPO_ROOT
+
+CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'cae')
+BASE_DIR = osp.join(REPO_ROOT, 'configs', '_base_')
+CONFIGS = sorted(
+    osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+
+TINY_ARCH = dict(embed_dims=32, num_layers=2, num_heads=2, mlp_hidden_dims=64)
+BATCH = 2
+LR = 1.5e-3  # both papers, for the total batch 2048
+IMAGENET_MEAN = [123.675, 116.28, 103.53]
+IMAGENET_STD = [58.395, 57.12, 57.375]
+
+
+def _row(paper, arch, epochs, warmup, masked, drop_path, layer_scale,
+         align=2., depth=(4, 4), target='tokens', **extra):
+    row = dict(
+        paper=paper,
+        arch=arch,
+        epochs=epochs,
+        warmup=warmup,
+        masked=masked,
+        drop_path=drop_path,
+        layer_scale=layer_scale,
+        align=align,
+        regressor_depth=depth[0],
+        decoder_depth=depth[1],
+        target=target,
+        out_channels=8192 if target == 'tokens' else 768,
+        grid=14,
+        lr=LR,
+        total_batch=2048,
+        gpus=32,
+        batch_per_gpu=64)
+    row.update(extra)
+    return row
+
+
+IJCV, ARXIV = 'IJCV', 'arXiv'
+B300 = 'cae_vit-base-p16_32xb64-amp-coslr-300e'
+ARXIV_B300 = 'cae-arxiv_vit-base-p16_32xb64-amp-coslr-300e'
+
+#: config -> the numbers it must carry (the papers' recipes; see each
+#: config's header for the table it reproduces)
+EXPECTED = {
+    # IJCV 2023: 98 masked, drop path 0.1, warmup 10/20/40 for 300/800/1600
+    f'{B300}_in1k.py': _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1),
+    'cae_vit-base-p16_32xb64-amp-coslr-800e_in1k.py':
+    _row(IJCV, 'base', 800, 20, 98, 0.1, 0.1),
+    'cae_vit-base-p16_32xb64-amp-coslr-1600e_in1k.py':
+    _row(IJCV, 'base', 1600, 40, 98, 0.1, 0.1),
+    'cae_vit-small-p16_32xb64-amp-coslr-300e_in1k.py':
+    _row(IJCV, 'small', 300, 10, 98, 0.1, 0.1),
+    'cae_vit-large-p16_32xb64-amp-coslr-1600e_in1k.py':
+    _row(IJCV, 'large', 1600, 40, 98, 0.1, 1e-5),
+    # IJCV ablations (ViT-B, 300 epochs, DALL-E unless stated)
+    f'{B300}_ablation-no-decoder_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, depth=(4, 0)),
+    f'{B300}_ablation-no-align_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, align=0.),
+    f'{B300}_ablation-no-decoder-no-align_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, align=0., depth=(4, 0)),
+    f'{B300}_ablation-lambda1_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, align=1.),
+    f'{B300}_ablation-lambda1.5_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, align=1.5),
+    f'{B300}_ablation-depth1_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, depth=(1, 1)),
+    f'{B300}_ablation-depth2_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, depth=(2, 2)),
+    f'{B300}_ablation-depth5_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, depth=(5, 5)),
+    f'{B300}_ablation-mask40_in1k.py':
+    _row(IJCV, 'base', 300, 10, 78, 0.1, 0.1),
+    f'{B300}_ablation-mask60_in1k.py':
+    _row(IJCV, 'base', 300, 10, 118, 0.1, 0.1),
+    f'{B300}_ablation-pixel-target_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, target='pixels'),
+    # arXiv 2022: 75 masked, no drop path, warmup 10 for 300 and 800
+    f'{ARXIV_B300}_in1k.py': _row(ARXIV, 'base', 300, 10, 75, 0., 0.1),
+    'cae-arxiv_vit-base-p16_32xb64-amp-coslr-800e_in1k.py':
+    _row(ARXIV, 'base', 800, 10, 75, 0., 0.1),
+    'cae-arxiv_vit-small-p16_32xb64-amp-coslr-300e_in1k.py':
+    _row(ARXIV, 'small', 300, 10, 75, 0., 0.1),
+    f'{ARXIV_B300}_ablation-no-align_in1k.py':
+    _row(ARXIV, 'base', 300, 10, 75, 0., 0.1, align=0.),
+    f'{ARXIV_B300}_ablation-no-decoder-no-align_in1k.py':
+    _row(ARXIV, 'base', 300, 10, 75, 0., 0.1, align=0., depth=(4, 0)),
+    # the CPU demo (not a paper recipe): 64 px, 8 px patches, 32 of 64
+    'cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py':
+    _row('demo', dict(embed_dims=64, num_layers=4, num_heads=4,
+                      mlp_hidden_dims=256), 10, 1, 32, 0.1, 0.1,
+         depth=(2, 2), target='pixels', out_channels=8 * 8 * 3, grid=8,
+         lr=1.5e-3 * 32 / 2048 * 8, total_batch=32, gpus=1,
+         batch_per_gpu=32),
+}
+
+#: the encoder width / heads of each named arch (the neck matches them)
+ARCH_DIMS = dict(small=(384, 6), base=(768, 12), large=(1024, 16))
+
+
+def load(name: str) -> Config:
+    return Config.fromfile(osp.join(CONFIG_DIR, name))
+
+
+def find(pipeline, type_suffix: str) -> dict:
+    matches = [t for t in pipeline if t['type'].endswith(type_suffix)]
+    assert len(matches) == 1, (type_suffix, pipeline)
+    return matches[0]
+
+
+def data_preprocessor_cfg(cfg: Config) -> dict:
+    """What mmengine's Runner gives the model: its own data_preprocessor,
+    else the config's top-level one (``model.setdefault``)."""
+    return copy.deepcopy(
+        cfg.model.get('data_preprocessor', None) or cfg.data_preprocessor)
+
+
+def shrink(model_cfg: dict) -> dict:
+    """The config's model with a 2-block 32-d encoder / neck and, for token
+    targets, a tiny DALL-E encoder (random weights, 8x downsampling kept)
+    with the neck's vocabulary."""
+    model_cfg = copy.deepcopy(model_cfg)
+    model_cfg['backbone']['arch'] = dict(TINY_ARCH)
+    model_cfg['neck'].update(embed_dims=32, num_heads=2)
+    if model_cfg.get('target', 'tokens') == 'tokens':
+        model_cfg['target_generator'] = dict(
+            type='mmpretrain.DALL-E',
+            n_hid=4,
+            n_blk_per_group=1,
+            vocab_size=model_cfg['neck']['out_channels'])
+    return model_cfg
+
+
+@pytest.fixture(scope='module')
+def random_views():
+    """One random uint8 batch per view size, reused by every config."""
+    generator = torch.Generator().manual_seed(0)
+
+    def views(size: int) -> torch.Tensor:
+        return torch.randint(
+            0, 256, (BATCH, 3, size, size), generator=generator,
+            dtype=torch.uint8)
+
+    return {size: views(size) for size in (64, 112, 224)}
+
+
+def test_every_config_has_a_row():
+    assert CONFIGS, CONFIG_DIR
+    assert set(CONFIGS) == set(EXPECTED), (
+        set(CONFIGS) ^ set(EXPECTED))
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_paper_numbers(name):
+    expected = EXPECTED[name]
+    cfg = load(name)
+    model = cfg.model
+    with open(osp.join(CONFIG_DIR, name)) as f:
+        header = f.read().split('\n_base_')[0]
+    assert expected['paper'] in header, 'the header names its paper'
+    assert cfg.default_scope == 'mmpretrain'
+
+    # name: {algo}_{arch}_{gpus}xb{batch}-...-{epochs}e_..., batch per GPU
+    # x GPUs = the paper's total batch = the lr's base batch
+    gpus, per_gpu, epochs = map(
+        int, re.search(r'_(\d+)xb(\d+)-.*?(\d+)e_', name).groups())
+    assert (gpus, per_gpu, epochs) == (expected['gpus'],
+                                       expected['batch_per_gpu'],
+                                       expected['epochs'])
+    assert cfg.train_dataloader.batch_size == per_gpu
+    assert cfg.auto_scale_lr.base_batch_size == gpus * per_gpu == \
+        expected['total_batch']
+    assert cfg.train_dataloader.collate_fn.type == 'default_collate'
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(expected['lr'])
+    assert cfg.optim_wrapper.optimizer.betas == (0.9, 0.999)
+    assert cfg.optim_wrapper.optimizer.weight_decay == 0.05
+    assert cfg.optim_wrapper.clip_grad.max_norm == 3.0
+
+    # linear warmup, then cosine to 1e-5 until the last epoch
+    assert cfg.train_cfg.type == 'EpochBasedTrainLoop'
+    assert cfg.train_cfg.max_epochs == expected['epochs']
+    warmup, cosine = cfg.param_scheduler
+    assert warmup.type == 'LinearLR' and cosine.type == 'CosineAnnealingLR'
+    assert (warmup.begin, warmup.end) == (0, expected['warmup'])
+    assert (cosine.begin, cosine.end) == (expected['warmup'],
+                                          expected['epochs'])
+    assert cosine.T_max == expected['epochs'] - expected['warmup']
+    assert cosine.eta_min == 1e-5
+    assert warmup.convert_to_iter_based and cosine.convert_to_iter_based
+
+    # masking: an exact count on the encoder's patch grid
+    mask_cfg = find(cfg.train_dataloader.dataset.pipeline,
+                    'CAEBlockMaskGenerator')
+    assert mask_cfg.num_masking_patches == expected['masked']
+    assert mask_cfg.input_size == expected['grid']
+    backbone = model.backbone
+    assert backbone.img_size // backbone.patch_size == expected['grid']
+    assert find(cfg.train_dataloader.dataset.pipeline,
+                'PackInputs').algorithm_keys == ['mask']
+
+    # the model
+    assert model.type == 'mmcae.CAE'
+    assert backbone.type == 'mmcae.ViT'
+    assert backbone.arch == expected['arch']
+    assert backbone.qkv_bias == 'qv' and backbone.pos_embed == 'sincos'
+    assert backbone.out_type == 'raw'
+    assert backbone.drop_path_rate == expected['drop_path']
+    assert backbone.layer_scale_init_value == expected['layer_scale']
+    neck = model.neck
+    if isinstance(expected['arch'], str):  # a paper recipe: 224 px, p16
+        assert (backbone.img_size, backbone.patch_size) == (224, 16)
+        assert (neck.embed_dims,
+                neck.num_heads) == ARCH_DIMS[expected['arch']]
+    else:
+        assert (neck.embed_dims, neck.num_heads) == (
+            expected['arch']['embed_dims'], expected['arch']['num_heads'])
+    assert neck.layer_scale_init_value == expected['layer_scale']
+    assert neck.regressor_depth == expected['regressor_depth']
+    assert neck.decoder_depth == expected['decoder_depth']
+    assert neck.out_channels == expected['out_channels']
+    assert model.align_weight == expected['align']
+    assert model.get('target', 'tokens') == expected['target']
+
+    preprocessor = data_preprocessor_cfg(cfg)
+    crop = find(cfg.train_dataloader.dataset.pipeline, 'TwoPic') \
+        if expected['paper'] != 'demo' else None
+    if expected['target'] == 'tokens':
+        # DALL-E: 112 px lanczos view, mapped to 0.8 * x / 255 + 0.1
+        generator = model.target_generator
+        assert generator.type == 'mmpretrain.DALL-E'
+        assert generator.init_cfg == dict(
+            type='Pretrained', checkpoint='weights/dalle_encoder.pth')
+        assert (crop.size, crop.second_size) == (224, 112)
+        assert crop.second_interpolation == 'lanczos'
+        assert preprocessor['type'] == 'TwoNormDataPreprocessor'
+        assert preprocessor['second_mean'] == [-31.875] * 3
+        assert preprocessor['second_std'] == [318.75] * 3
+    else:
+        assert model.get('target_generator') is None
+        if crop is not None:
+            assert crop.get('second_size') is None
+        assert preprocessor['type'] == 'SelfSupDataPreprocessor'
+    assert preprocessor['mean'] == IMAGENET_MEAN
+    assert preprocessor['std'] == IMAGENET_STD
+    assert preprocessor['to_rgb'] is True
+    if crop is not None:
+        assert crop.scale == (0.08, 1.0) and crop.interpolation == 'bicubic'
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_tiny_model_loss(name, random_views):
+    expected = EXPECTED[name]
+    cfg = load(name)
+    model_cfg = shrink(cfg.model.to_dict())
+    model_cfg['data_preprocessor'] = data_preprocessor_cfg(cfg)
+    mask_cfg = copy.deepcopy(
+        find(cfg.train_dataloader.dataset.pipeline, 'CAEBlockMaskGenerator'))
+    mask_cfg['seed'] = 0
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
+        mask_generator = TRANSFORMS.build(mask_cfg)
+    model.init_weights()
+    model.train()
+
+    # what the config builds
+    assert len(model.neck.regressors) == expected['regressor_depth']
+    assert len(model.neck.decoders) == expected['decoder_depth']
+    assert model.neck.head.out_features == expected['out_channels']
+    last_drop_path = model.backbone.blocks[-1].drop_path  # linear to max
+    assert getattr(last_drop_path, 'drop_prob', 0.) == pytest.approx(
+        expected['drop_path'])
+    torch.testing.assert_close(
+        model.backbone.blocks[0].gamma_1.detach(),
+        torch.full((32, ), float(expected['layer_scale'])))
+    torch.testing.assert_close(
+        model.neck.regressors[0].gamma_1.detach(),
+        torch.full((32, ), float(expected['layer_scale'])))
+
+    grid = expected['grid']
+    image_size = grid * model.backbone.patch_size
+    masks = [mask_generator({})['mask'] for _ in range(BATCH)]
+    for mask in masks:
+        assert mask.shape == (grid, grid)
+        assert int(mask.sum()) == expected['masked']
+    data_samples = []
+    for mask in masks:
+        sample = DataSample()
+        sample.set_field(mask, 'mask')
+        data_samples.append(sample)
+    if expected['target'] == 'tokens':
+        inputs = [random_views[image_size], random_views[image_size // 2]]
+    else:
+        inputs = random_views[image_size]
+    data = model.data_preprocessor(
+        dict(inputs=inputs, data_samples=data_samples), True)
+    torch.manual_seed(0)
+    losses = model.loss(**data)
+
+    assert set(losses) == ({'loss_main', 'loss_align'}
+                           if expected['align'] > 0 else {'loss_main'})
+    for value in losses.values():
+        assert value.ndim == 0 and torch.isfinite(value), losses
+    # at init the head's outputs are near 0: cross entropy ~ log(vocab),
+    # MSE ~ the unit variance of per-patch normalized pixels
+    if expected['target'] == 'tokens':
+        assert losses['loss_main'].item() == pytest.approx(
+            math.log(expected['out_channels']), abs=0.5)
+    else:
+        assert 0.5 < losses['loss_main'].item() < 1.5
+    if expected['align'] > 0:
+        assert losses['loss_align'].item() > 0
+
+
+def test_imagenet_cae_pipeline(tmp_path):
+    """The two-view pipeline on a 256 x 256 image file: a 224 px and a
+    112 px view of the same crop, and a 14 x 14 mask with 98 True."""
+    cfg = Config.fromfile(osp.join(BASE_DIR, 'datasets', 'imagenet_cae.py'))
+    assert 'default_scope' not in cfg  # a dataset base, any framework
+    dataset = cfg.train_dataloader.dataset
+    assert (dataset.type, dataset.data_root, dataset.split) == (
+        'ImageNet', 'data/imagenet', 'train')
+    assert cfg.train_dataloader.batch_size == 64
+    assert cfg.train_dataloader.sampler.type == 'DefaultSampler'
+    assert cfg.train_dataloader.collate_fn.type == 'default_collate'
+    types = [t['type'] for t in dataset.pipeline]
+    assert types == [
+        'LoadImageFromFile', 'RandomFlip',
+        'RandomResizedCropAndInterpolationWithTwoPic',
+        'mmcae.CAEBlockMaskGenerator', 'PackInputs'
+    ]
+
+    rng = np.random.default_rng(0)
+    path = str(tmp_path / 'image.png')
+    Image.fromarray(rng.integers(0, 256, (256, 256, 3),
+                                 dtype=np.uint8)).save(path)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipeline = Compose(copy.deepcopy(dataset.pipeline))
+    np.random.seed(0)
+    packed = pipeline(dict(img_path=path))
+    view, target_view = packed['inputs']
+    assert view.shape == (3, 224, 224) and view.dtype == torch.uint8
+    assert target_view.shape == (3, 112, 112)
+    # the same crop: the 112 px view is close to the 224 px view halved
+    halved = torch.nn.functional.avg_pool2d(view[None].float(), 2)[0]
+    assert (halved - target_view.float()).abs().mean() < \
+        (halved - halved.flip(-1)).abs().mean()
+    mask = np.asarray(packed['data_samples'].mask)
+    assert mask.shape == (14, 14) and mask.dtype == bool
+    assert int(mask.sum()) == 98
+
+
+def test_imagenet_cae_normalization():
+    """View 0: ImageNet mean / std; view 1 (the tokenizer's): 0.8 * x /
+    255 + 0.1; both BGR -> RGB."""
+    cfg = Config.fromfile(osp.join(BASE_DIR, 'datasets', 'imagenet_cae.py'))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        preprocessor = MODELS.build(cfg.data_preprocessor)
+    generator = torch.Generator().manual_seed(1)
+    bgr = [
+        torch.randint(0, 256, (1, 3, size, size), generator=generator,
+                      dtype=torch.uint8) for size in (224, 112)
+    ]
+    out = preprocessor(dict(inputs=bgr, data_samples=None), True)['inputs']
+    rgb = [view.flip(1).float() for view in bgr]
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    torch.testing.assert_close(out[0], (rgb[0] - mean) / std)
+    torch.testing.assert_close(out[1], 0.8 * rgb[1] / 255 + 0.1)
+    assert 0.1 - 1e-6 <= out[1].min() and out[1].max() <= 0.9 + 1e-6
+
+
+def test_no_weight_decay_groups():
+    """Norms, biases, q/v biases, gammas, [CLS], the mask token and the
+    position table get no weight decay; weight matrices get 0.05."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = load(f'{B300}_in1k.py')
+    model_cfg = shrink(cfg.model.to_dict())
+    optim_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
+    optim_cfg['type'] = 'OptimWrapper'  # AmpOptimWrapper needs CUDA
+    optim_cfg.pop('loss_scale')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
+        wrapper = build_optim_wrapper(model, optim_cfg)
+    decay_of = {}
+    for group in wrapper.optimizer.param_groups:
+        for param in group['params']:
+            decay_of[id(param)] = group['weight_decay']
+    no_decay = ('bias', 'norm', 'gamma', 'cls_token', 'mask_token',
+                'pos_embed')
+    checked = 0
+    for name, param in model.named_parameters():
+        if not param.requires_grad or name.startswith('target_generator'):
+            continue
+        want = 0. if any(key in name for key in no_decay) else 0.05
+        assert decay_of[id(param)] == want, name
+        checked += 1
+    assert checked > 50
+    names = dict(model.named_parameters())
+    for name in ('backbone.blocks.0.attn.q_bias', 'backbone.cls_token',
+                 'neck.mask_token', 'neck.regressors.0.gamma_1',
+                 'neck.regressors.0.norm_q.weight'):
+        assert decay_of[id(names[name])] == 0., name
+    assert decay_of[id(names['backbone.blocks.0.attn.qkv.weight'])] == 0.05
