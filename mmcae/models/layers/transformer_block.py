@@ -8,6 +8,15 @@ from torch import nn
 from .attention import Attention
 
 
+def layer_scale(embed_dims: int,
+                init_value: float) -> Optional[nn.Parameter]:
+    """A per-channel residual scale (CaiT / BEiT ``gamma``), or None for
+    ``init_value`` 0."""
+    if init_value <= 0:
+        return None
+    return nn.Parameter(torch.full((embed_dims, ), float(init_value)))
+
+
 class Mlp(nn.Module):
     """fc1 -> GELU -> dropout -> fc2 -> dropout (names as in timm)."""
 
@@ -57,13 +66,8 @@ class TransformerBlock(nn.Module):
         self.mlp = Mlp(embed_dims, mlp_hidden_dims, drop_rate)
         self.drop_path = DropPath(
             drop_path_rate) if drop_path_rate > 0 else nn.Identity()
-        if layer_scale_init_value > 0:
-            self.gamma_1 = nn.Parameter(
-                torch.full((embed_dims, ), float(layer_scale_init_value)))
-            self.gamma_2 = nn.Parameter(
-                torch.full((embed_dims, ), float(layer_scale_init_value)))
-        else:
-            self.gamma_1 = self.gamma_2 = None
+        self.gamma_1 = layer_scale(embed_dims, layer_scale_init_value)
+        self.gamma_2 = layer_scale(embed_dims, layer_scale_init_value)
 
     def forward(self,
                 x: torch.Tensor,

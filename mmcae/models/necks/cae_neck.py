@@ -22,6 +22,7 @@ from torch import nn
 
 from mmcae.registry import MODELS
 from ..layers import Mlp, TransformerBlock
+from ..layers.transformer_block import layer_scale
 
 
 class CrossAttention(nn.Module):
@@ -100,13 +101,8 @@ class RegressorBlock(nn.Module):
         self.mlp = Mlp(embed_dims, mlp_hidden_dims, drop_rate)
         self.drop_path = DropPath(
             drop_path_rate) if drop_path_rate > 0 else nn.Identity()
-        if layer_scale_init_value > 0:
-            self.gamma_1 = nn.Parameter(
-                torch.full((embed_dims, ), float(layer_scale_init_value)))
-            self.gamma_2 = nn.Parameter(
-                torch.full((embed_dims, ), float(layer_scale_init_value)))
-        else:
-            self.gamma_1 = self.gamma_2 = None
+        self.gamma_1 = layer_scale(embed_dims, layer_scale_init_value)
+        self.gamma_2 = layer_scale(embed_dims, layer_scale_init_value)
 
     def forward(self, query: torch.Tensor, key_value: torch.Tensor,
                 pos_query: torch.Tensor,
