@@ -51,9 +51,9 @@ def load_vit_pretrained(model: nn.Module,
     unexpected = sorted(set(state_dict) - set(own))
     mismatched = [
         f'{key}: checkpoint {tuple(state_dict[key].shape)} vs model '
-        f'{tuple(own[key].shape)}' for key in sorted(set(own) & set(state_dict))
-        if state_dict[key].shape != own[key].shape
-        and not key.endswith(_RESIZED)
+        f'{tuple(own[key].shape)}'
+        for key in sorted(set(own) & set(state_dict)) if
+        state_dict[key].shape != own[key].shape and not key.endswith(_RESIZED)
     ]
     problems = []
     if missing:
@@ -78,7 +78,7 @@ def load_vit_pretrained(model: nn.Module,
                                     'qkv_bias / layer-scale options.')
     model.load_state_dict(state_dict, strict=False)
     print_log(
-        summary + ': ' + ('; '.join(problems) if problems else
-                          'all keys matched'),
+        summary + ': ' +
+        ('; '.join(problems) if problems else 'all keys matched'),
         logger='current')
     return fmt

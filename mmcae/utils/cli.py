@@ -25,7 +25,8 @@ from .resume import resolve_resume
 
 
 def _add_common_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
+    parser.add_argument(
+        '--work-dir', help='directory for logs and checkpoints')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -112,8 +113,10 @@ def _enable_amp(cfg: Config) -> None:
                         'optim_wrapper to switch to mixed precision.')
     wrapper_type = optim_wrapper.get('type', 'OptimWrapper')
     if wrapper_type == 'AmpOptimWrapper':
-        print('tools/train.py: --amp: optim_wrapper is already an '
-              'AmpOptimWrapper', file=sys.stderr)
+        print(
+            'tools/train.py: --amp: optim_wrapper is already an '
+            'AmpOptimWrapper',
+            file=sys.stderr)
         return
     if wrapper_type != 'OptimWrapper':
         raise UserError(f"--amp: optim_wrapper.type is '{wrapper_type}'; "
@@ -189,9 +192,10 @@ def run_train(argv: Optional[List[str]] = None):
     runner.train()
     from mmengine.dist import get_dist_info
     rank, world_size = get_dist_info()
-    print(f'tools/train.py: rank {rank}/{world_size} finished: iter '
-          f'{runner.iter}, epoch {runner.epoch}, work dir {runner.work_dir}',
-          flush=True)
+    print(
+        f'tools/train.py: rank {rank}/{world_size} finished: iter '
+        f'{runner.iter}, epoch {runner.epoch}, work dir {runner.work_dir}',
+        flush=True)
     return runner
 
 

@@ -11,8 +11,8 @@ from ..conftest import run_python_tool
 
 CASES = {
     'mmseg': ('tests/data/configs/tiny_fcn_seg.py', 'tiny_ade', 'mIoU'),
-    'mmdet': ('tests/data/configs/tiny_retinanet_det.py', 'tiny_coco',
-              'coco/bbox_mAP'),
+    'mmdet':
+    ('tests/data/configs/tiny_retinanet_det.py', 'tiny_coco', 'coco/bbox_mAP'),
 }
 
 
@@ -25,12 +25,12 @@ def test_train_and_test_tools(framework, tmp_path, request):
         f'test_dataloader.dataset.data_root={data_root}'
     ]
     if framework == 'mmdet':
-        paths.append(
-            f'test_evaluator.ann_file={osp.join(data_root, "annotations.json")}')
+        ann_file = osp.join(data_root, 'annotations.json')
+        paths.append(f'test_evaluator.ann_file={ann_file}')
     work_dir = str(tmp_path / 'work')
 
-    trained = run_python_tool('tools/train.py', config, '--work-dir',
-                              work_dir, '--cfg-options', *paths)
+    trained = run_python_tool('tools/train.py', config, '--work-dir', work_dir,
+                              '--cfg-options', *paths)
     assert trained.returncode == 0, trained.stderr[-4000:]
     assert 'rank 0/1 finished: iter 2' in trained.stdout
     checkpoint = load_local_checkpoint(

@@ -40,8 +40,9 @@ def test_train_then_resume_continues_at_iter_3(tmp_path, tiny_imagenet):
     saved = load_local_checkpoint(
         osp.join(work_dir, 'iter_2.pth'), map_location='cpu', trust=False)
     assert saved['meta']['iter'] == 2
-    assert torch.load(osp.join(work_dir, 'probe_iterations_from0.pth'),
-                      weights_only=True)['iterations'] == [1, 2]
+    assert torch.load(
+        osp.join(work_dir, 'probe_iterations_from0.pth'),
+        weights_only=True)['iterations'] == [1, 2]
 
     second = run_python_tool('tools/train.py', PROBE_CONFIG, '--resume',
                              '--work-dir', work_dir, '--cfg-options', data,
@@ -59,8 +60,9 @@ def test_train_then_resume_continues_at_iter_3(tmp_path, tiny_imagenet):
     adamw_state = start['optimizer']['state']
     assert len(adamw_state) > 0
     assert all(float(s['step']) == 2.0 for s in adamw_state.values())
-    assert torch.load(osp.join(work_dir, 'probe_iterations_from2.pth'),
-                      weights_only=True)['iterations'] == [3, 4]
+    assert torch.load(
+        osp.join(work_dir, 'probe_iterations_from2.pth'),
+        weights_only=True)['iterations'] == [3, 4]
 
     final = load_local_checkpoint(
         osp.join(work_dir, 'iter_4.pth'), map_location='cpu', trust=False)
@@ -70,7 +72,8 @@ def test_train_then_resume_continues_at_iter_3(tmp_path, tiny_imagenet):
     # training went on: the weights moved after the resume
     moved = [
         not torch.equal(final['state_dict'][k], saved['state_dict'][k])
-        for k in saved['state_dict'] if saved['state_dict'][k].is_floating_point()
+        for k in saved['state_dict']
+        if saved['state_dict'][k].is_floating_point()
     ]
     assert any(moved)
     # the message hub (history buffers) came back and kept its history
@@ -79,10 +82,10 @@ def test_train_then_resume_continues_at_iter_3(tmp_path, tiny_imagenet):
 
     # tools/test.py evaluates the final checkpoint and dumps predictions
     predictions = str(tmp_path / 'predictions.pkl')
-    tested = run_python_tool(
-        'tools/test.py', CONFIG, osp.join(work_dir, 'iter_4.pth'),
-        '--work-dir', str(tmp_path / 'test'), '--out', predictions,
-        '--cfg-options', data.replace('train_', 'test_'))
+    tested = run_python_tool('tools/test.py', CONFIG,
+                             osp.join(work_dir, 'iter_4.pth'), '--work-dir',
+                             str(tmp_path / 'test'), '--out', predictions,
+                             '--cfg-options', data.replace('train_', 'test_'))
     assert tested.returncode == 0, tested.stderr[-4000:]
     assert 'accuracy/top1' in tested.stdout + tested.stderr
     import pickle
@@ -159,9 +162,9 @@ def test_resume_with_nothing_to_resume(tmp_path):
 
 
 def test_unknown_mmcae_type_names_key_and_close_match(tmp_path):
-    result = run_python_tool(
-        'tools/train.py', PROBE_CONFIG, '--work-dir', str(tmp_path),
-        '--cfg-options', 'model.backbone.type=mmcae.ResumeProbeHok')
+    result = run_python_tool('tools/train.py', PROBE_CONFIG, '--work-dir',
+                             str(tmp_path), '--cfg-options',
+                             'model.backbone.type=mmcae.ResumeProbeHok')
     assert result.returncode == 2
     assert "model.backbone.type = 'mmcae.ResumeProbeHok'" in result.stderr
     assert "Did you mean 'mmcae.ResumeProbeHook'" in result.stderr

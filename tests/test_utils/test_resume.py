@@ -18,7 +18,8 @@ def test_record_wins_when_it_points_to_a_file(tmp_path):
     _touch(tmp_path / 'iter_4.pth', now)
     _touch(tmp_path / 'iter_2.pth', now - 10)
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
-    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2.pth')
+    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path /
+                                                        'iter_2.pth')
 
 
 def test_moved_work_dir_record_is_resolved_by_name(tmp_path):
@@ -34,7 +35,8 @@ def test_without_record_newest_checkpoint_by_mtime_then_number(tmp_path):
     _touch(tmp_path / 'iter_9.pth', now)  # written last (e.g. a restart)
     _touch(tmp_path / 'best_accuracy_iter_50.pth', now + 5)  # not a resume
     _touch(tmp_path / 'notes.txt', now + 5)
-    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_9.pth')
+    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path /
+                                                        'iter_9.pth')
     _touch(tmp_path / 'iter_12.pth', now)  # same mtime: larger number wins
     assert find_resume_checkpoint(str(tmp_path)) == \
         str(tmp_path / 'iter_12.pth')

@@ -8,8 +8,7 @@ from torch import nn
 from .attention import Attention
 
 
-def layer_scale(embed_dims: int,
-                init_value: float) -> Optional[nn.Parameter]:
+def layer_scale(embed_dims: int, init_value: float) -> Optional[nn.Parameter]:
     """A per-channel residual scale (CaiT / BEiT ``gamma``), or None for
     ``init_value`` 0."""
     if init_value <= 0:
@@ -41,7 +40,8 @@ class TransformerBlock(nn.Module):
         mlp_hidden_dims (int): hidden width of the MLP.
         qkv_bias (str | None): see :class:`Attention`.
         layer_scale_init_value (float): initial value of the per-channel
-            layer scales ``gamma_1``/``gamma_2`` (CaiT / BEiT); 0 disables them.
+            layer scales ``gamma_1``/``gamma_2`` (CaiT / BEiT); 0 disables
+            them.
         drop_rate (float): dropout after projections.
         attn_drop_rate (float): dropout on attention weights.
         drop_path_rate (float): stochastic depth of this block.
@@ -60,8 +60,8 @@ class TransformerBlock(nn.Module):
                  norm_eps: float = 1e-6):
         super().__init__()
         self.norm1 = nn.LayerNorm(embed_dims, eps=norm_eps)
-        self.attn = Attention(embed_dims, num_heads, qkv_bias,
-                              attn_drop_rate, drop_rate)
+        self.attn = Attention(embed_dims, num_heads, qkv_bias, attn_drop_rate,
+                              drop_rate)
         self.norm2 = nn.LayerNorm(embed_dims, eps=norm_eps)
         self.mlp = Mlp(embed_dims, mlp_hidden_dims, drop_rate)
         self.drop_path = DropPath(

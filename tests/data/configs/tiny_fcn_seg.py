@@ -71,8 +71,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.01))
 param_scheduler = [
-    dict(type='PolyLR', power=1.0, eta_min=0.0, begin=0, end=4,
-         by_epoch=False)
+    dict(
+        type='PolyLR', power=1.0, eta_min=0.0, begin=0, end=4, by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=1000)
 test_cfg = dict(type='TestLoop')
@@ -82,6 +82,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2),
     sampler_seed=dict(type='DistSamplerSeedHook'))
-visualizer = dict(type='SegLocalVisualizer', vis_backends=[], name='visualizer')
+visualizer = dict(
+    type='SegLocalVisualizer', vis_backends=[], name='visualizer')
 env_cfg = dict(cudnn_benchmark=False)
 randomness = dict(seed=0)

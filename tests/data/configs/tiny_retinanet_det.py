@@ -114,5 +114,6 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2),
     visualization=dict(type='DetVisualizationHook', draw=False))
 log_processor = dict(type='LogProcessor', window_size=1, by_epoch=False)
-visualizer = dict(type='DetLocalVisualizer', vis_backends=[], name='visualizer')
+visualizer = dict(
+    type='DetLocalVisualizer', vis_backends=[], name='visualizer')
 randomness = dict(seed=0)

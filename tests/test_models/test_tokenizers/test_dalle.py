@@ -28,8 +28,8 @@ def _write_openai_style_pickle(path):
     utils_module = types.ModuleType('dall_e.utils')
     classes = {}
     for module, name in ((encoder_module, 'Encoder'),
-                         (encoder_module, 'EncoderBlock'),
-                         (utils_module, 'Conv2d')):
+                         (encoder_module, 'EncoderBlock'), (utils_module,
+                                                            'Conv2d')):
         cls = type(name, (nn.Module, ), {'__module__': module.__name__})
         setattr(module, name, cls)
         classes[name] = cls
@@ -40,8 +40,11 @@ def _write_openai_style_pickle(path):
         if mapped in classes:
             originals[sub] = type(sub)
             sub.__class__ = classes[mapped]
-    names = {'dall_e': package, 'dall_e.encoder': encoder_module,
-             'dall_e.utils': utils_module}
+    names = {
+        'dall_e': package,
+        'dall_e.encoder': encoder_module,
+        'dall_e.utils': utils_module
+    }
     sys.modules.update(names)
     try:
         torch.save(encoder, path)
@@ -77,8 +80,8 @@ def test_converter_tool(tmp_path):
     path = str(tmp_path / 'encoder.pkl')
     _write_openai_style_pickle(path)
     out = str(tmp_path / 'dalle_encoder.pth')
-    refused = run_python_tool('tools/model_converters/convert_dalle_encoder.py',
-                              path, out)
+    refused = run_python_tool(
+        'tools/model_converters/convert_dalle_encoder.py', path, out)
     assert refused.returncode == 2 and '--trust' in refused.stderr
     done = run_python_tool('tools/model_converters/convert_dalle_encoder.py',
                            '--trust', path, out)
