@@ -6,6 +6,7 @@
 #   python tools/train.py configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py
 _base_ = [
     '../_base_/datasets/demo_imagenet.py',
+    '../_base_/models/cae_vit-base-p16.py',
     'mmpretrain::_base_/default_runtime.py',
 ]
 
@@ -38,34 +39,27 @@ test_dataloader = None
 test_evaluator = None
 test_cfg = None
 
+# the CAE model of the paper configs, shrunk, with the pixel target
 model = dict(
-    type='mmcae.CAE',
     data_preprocessor=dict(
         type='SelfSupDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),
     backbone=dict(
-        type='mmcae.ViT',
-        arch=dict(embed_dims=64, num_layers=4, num_heads=4,
-                  mlp_hidden_dims=256),
+        arch=dict(
+            _delete_=True, embed_dims=64, num_layers=4, num_heads=4,
+            mlp_hidden_dims=256),
         img_size=img_size,
-        patch_size=patch_size,
-        qkv_bias='qv',
-        layer_scale_init_value=0.1,
-        pos_embed='sincos',
-        out_type='raw',
-        drop_path_rate=0.1),
+        patch_size=patch_size),
     neck=dict(
-        type='mmcae.CAENeck',
         embed_dims=64,
         num_heads=4,
         regressor_depth=2,
         decoder_depth=2,
-        out_channels=patch_size * patch_size * 3,
-        layer_scale_init_value=0.1),
-    target='pixels',
-    align_weight=2.)
+        out_channels=patch_size * patch_size * 3),
+    target_generator=None,
+    target='pixels')
 
 # the papers' optimizer (AdamW 0.9/0.999, wd 0.05, clip 3.0), lr for batch 32
 optim_wrapper = dict(

@@ -31,8 +31,10 @@ model = dict(
     # 4 groups of 2 blocks, vocab 8192, 8x downsampling: 112 px -> 14 x 14
     # tokens). Its weights are NOT downloaded at run time: obtain the
     # encoder in mmpretrain's key layout (e.g. mmselfsup's released
-    # dalle_encoder.pth, or OpenAI's encoder.pkl converted) and put it at
-    # weights/dalle_encoder.pth, or point checkpoint elsewhere with
+    # dalle_encoder.pth, or OpenAI's encoder.pkl converted once with
+    #   python tools/model_converters/convert_dalle_encoder.py --trust \
+    #       encoder.pkl weights/dalle_encoder.pth
+    # ) and put it at weights/dalle_encoder.pth, or point elsewhere with
     #   --cfg-options model.target_generator.init_cfg.checkpoint=PATH
     target_generator=dict(
         type='mmpretrain.DALL-E',
