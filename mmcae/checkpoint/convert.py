@@ -13,11 +13,12 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 
 from .formats import (CheckpointFormatError, FORMATS, detect_format,
                       unwrap_state_dict)
 from ..models.layers.pos_embed import resize_pos_embed
+from ..models.layers.relative_position import \
+    resize_relative_position_table as resize_table
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -141,12 +142,10 @@ def _square_side(count: int, what: str) -> int:
 def resize_relative_position_table(table: torch.Tensor,
                                    dst_window: Tuple[int, int]
                                    ) -> torch.Tensor:
-    """Resize a BEiT relative position table to another window.
-
-    The (2Wh-1)x(2Ww-1) offsets are resampled bicubically as an image per
-    head; the 3 [CLS] entries are kept. (BEiT's own code used
-    ``scipy.interpolate.interp2d`` on a geometric grid, removed in SciPy
-    1.14; mmpretrain resizes bicubically too.)
+    """Resize a BEiT relative position table of a SQUARE window to another
+    window (bicubic; see
+    :func:`mmcae.models.layers.relative_position.resize_relative_position_table`,
+    which the model also uses at run time).
 
     Args:
         table (Tensor): ((2Wh-1)(2Ww-1) + 3, heads), square source window.
@@ -155,16 +154,9 @@ def resize_relative_position_table(table: torch.Tensor,
     Returns:
         Tensor: ((2Wh'-1)(2Ww'-1) + 3, heads).
     """
-    num_offsets = table.shape[0] - 3
-    src_side = _square_side(num_offsets, 'relative position table')
-    dst_shape = (2 * dst_window[0] - 1, 2 * dst_window[1] - 1)
-    if (src_side, src_side) == dst_shape:
-        return table
-    grid = table[:num_offsets].T.reshape(1, -1, src_side, src_side)
-    grid = F.interpolate(
-        grid.float(), size=dst_shape, mode='bicubic', align_corners=False)
-    grid = grid.reshape(table.shape[1], -1).T.to(table.dtype)
-    return torch.cat([grid, table[num_offsets:]], dim=0)
+    src_side = _square_side(table.shape[0] - 3, 'relative position table')
+    src_window = ((src_side + 1) // 2, (src_side + 1) // 2)
+    return resize_table(table, src_window, tuple(dst_window))
 
 
 def resize_position_tables(state_dict: StateDict,

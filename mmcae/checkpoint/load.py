@@ -8,6 +8,8 @@ whatever layout it has, then reports missing keys, unexpected keys and
 shape mismatches in ONE message, and raises when the encoder itself
 (patch embedding, blocks) was not fully loaded.
 """
+import os
+import os.path as osp
 from typing import Optional
 
 from mmengine.logging import print_log
@@ -21,6 +23,10 @@ from .formats import CheckpointFormatError
 _ESSENTIAL = ('patch_embed.', 'blocks.')
 #: tables the ViT resizes to its own grid while loading
 _RESIZED = ('pos_embed', 'relative_position_bias.table')
+#: encoder keys a checkpoint may lack: fine-tuning recipes add relative
+#: position tables (zero-initialized, BEiT App. C) to encoders pretrained
+#: without them (CAE, MAE), as BEiT's and CAE's segmentation code does
+_OPTIONAL = ('relative_position_bias.table', )
 
 
 def load_vit_pretrained(model: nn.Module,
@@ -44,6 +50,12 @@ def load_vit_pretrained(model: nn.Module,
             (other than position tables, which are resized); the message
             names the file, every such key and both shapes.
     """
+    if '://' not in filename and not osp.isfile(osp.expanduser(filename)):
+        raise FileNotFoundError(
+            f"pretrained checkpoint '{filename}' not found (cwd "
+            f"'{os.getcwd()}'): convert or download it there, or point the "
+            'config elsewhere, e.g. --cfg-options '
+            'model.backbone.init_cfg.checkpoint=PATH')
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location)
     state_dict, fmt = convert_vit_checkpoint(checkpoint, fmt)
     own = model.state_dict()
@@ -62,7 +74,10 @@ def load_vit_pretrained(model: nn.Module,
         problems.append(f'unexpected keys (ignored): {unexpected}')
     if mismatched:
         problems.append(f'shape mismatches: {mismatched}')
-    fatal = mismatched or [k for k in missing if k.startswith(_ESSENTIAL)]
+    fatal = mismatched or [
+        k for k in missing
+        if k.startswith(_ESSENTIAL) and not k.endswith(_OPTIONAL)
+    ]
     if fmt == 'mocov3' and getattr(model, 'embed_dims', None) == 384 and \
             getattr(model, 'num_heads', 12) != 12:
         # the weights fit either head count; the outputs do not

@@ -85,7 +85,8 @@ class ViT(BaseModule):
             ``num_heads`` and ``mlp_hidden_dims`` (or ``mlp_ratio``).
         img_size (int | tuple): the input size the position tables are
             built for; other sizes are handled at run time (absolute
-            embeddings are resized bicubically).
+            embeddings and relative position tables are resized
+            bicubically).
         patch_size (int): patch size. Defaults to 16.
         in_channels (int): input channels. Defaults to 3.
         qkv_bias (str | None): 'qkv' (ViT, MAE), 'qv' (BEiT, CAE) or None.
@@ -379,18 +380,16 @@ class ViT(BaseModule):
         if keep_index is not None and self.use_rel_pos_bias:
             cls_index = keep_index.new_zeros(batch, 1)
             token_index = torch.cat([cls_index, keep_index + 1], dim=1)
-        if self.use_rel_pos_bias and grid != self.patch_resolution:
-            raise ValueError(
-                f'relative position bias is built for a '
-                f'{self.patch_resolution} patch grid, the input gives {grid}; '
-                'build the model with img_size set to the input size (the '
-                'checkpoint converter resizes the tables)')
+        # another grid than img_size's (e.g. whole-image segmentation
+        # inference): the relative position tables are resampled to it
+        rel_pos_grid = None if grid == self.patch_resolution else grid
 
         outs = []
         for index, block in enumerate(self.blocks):
             attn_bias = None
             if self.use_rel_pos_bias:
-                attn_bias = block.attn.relative_position_bias(token_index)
+                attn_bias = block.attn.relative_position_bias(
+                    token_index, rel_pos_grid)
             if self.with_cp and self.training and x.requires_grad:
                 x = cp.checkpoint(block, x, attn_bias, use_reentrant=False)
             else:

@@ -1,9 +1,13 @@
 """BEiT-style relative position bias (BEiT Sec. 2.6; used by CAE's
 encoder in its fine-tuning recipes)."""
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+#: the [CLS] entries at the end of every table
+NUM_CLS_ENTRIES = 3
 
 
 def relative_position_index(window_size: Tuple[int, int]) -> torch.Tensor:
@@ -35,6 +39,42 @@ def relative_position_index(window_size: Tuple[int, int]) -> torch.Tensor:
     return index
 
 
+def resize_relative_position_table(table: torch.Tensor,
+                                   src_window: Tuple[int, int],
+                                   dst_window: Tuple[int, int]
+                                   ) -> torch.Tensor:
+    """Resample a BEiT relative position table to another window.
+
+    The ``(2Wh-1) x (2Ww-1)`` patch offsets are resized bicubically as an
+    image per head; the 3 [CLS] entries are kept. (BEiT's own code used
+    ``scipy.interpolate.interp2d`` on a geometric grid, removed in SciPy
+    1.14; mmpretrain resizes bicubically too.) Differentiable, so a model
+    can resize its learned table at run time.
+
+    Args:
+        table (Tensor): ((2Wh-1)(2Ww-1) + 3, heads) for ``src_window``.
+        src_window (tuple[int, int]): (Wh, Ww) the table was built for.
+        dst_window (tuple[int, int]): (Wh', Ww').
+
+    Returns:
+        Tensor: ((2Wh'-1)(2Ww'-1) + 3, heads).
+    """
+    src_shape = (2 * src_window[0] - 1, 2 * src_window[1] - 1)
+    dst_shape = (2 * dst_window[0] - 1, 2 * dst_window[1] - 1)
+    num_offsets = src_shape[0] * src_shape[1]
+    if table.shape[0] != num_offsets + NUM_CLS_ENTRIES:
+        raise ValueError(
+            f'a relative position table for window {tuple(src_window)} has '
+            f'{num_offsets + NUM_CLS_ENTRIES} rows, got {table.shape[0]}')
+    if src_shape == dst_shape:
+        return table
+    grid = table[:num_offsets].T.reshape(1, -1, *src_shape)
+    grid = F.interpolate(
+        grid.float(), size=dst_shape, mode='bicubic', align_corners=False)
+    grid = grid.reshape(table.shape[1], -1).T.to(table.dtype)
+    return torch.cat([grid, table[num_offsets:]], dim=0)
+
+
 class RelativePositionBias(nn.Module):
     """A learned bias per head for every relative offset of two tokens.
 
@@ -44,6 +84,11 @@ class RelativePositionBias(nn.Module):
 
     Parameters:
         table: ((2Wh-1)(2Ww-1) + 3, num_heads), zero-initialized as BEiT.
+
+    Another patch grid (e.g. whole-image inference of a segmentor trained
+    on 512 x 512 crops) resamples the table bicubically at run time
+    (:func:`resize_relative_position_table`), as pretrained tables are
+    resampled when they are loaded.
     """
 
     def __init__(self, window_size: Tuple[int, int], num_heads: int):
@@ -56,21 +101,42 @@ class RelativePositionBias(nn.Module):
         self.register_buffer(
             'index', relative_position_index(self.window_size),
             persistent=False)
+        #: indices for other grids, built on first use
+        self._other_indices: Dict[Tuple[int, int], torch.Tensor] = {}
 
-    def forward(self, keep_index: Optional[torch.Tensor] = None
+    def _table_and_index(self, window_size: Optional[Tuple[int, int]]
+                         ) -> Tuple[torch.Tensor, torch.Tensor]:
+        if window_size is None or tuple(window_size) == self.window_size:
+            return self.table, self.index
+        window_size = tuple(window_size)
+        index = self._other_indices.get(window_size)
+        if index is None or index.device != self.table.device:
+            index = relative_position_index(window_size).to(
+                self.table.device)
+            self._other_indices[window_size] = index
+        table = resize_relative_position_table(self.table, self.window_size,
+                                               window_size)
+        return table, index
+
+    def forward(self,
+                keep_index: Optional[torch.Tensor] = None,
+                window_size: Optional[Tuple[int, int]] = None
                 ) -> torch.Tensor:
         """The additive attention bias.
 
         Args:
             keep_index (Tensor, optional): (B, n) token indices (0 = [CLS])
                 when only some tokens are present.
+            window_size (tuple[int, int], optional): the patch grid of the
+                input when it differs from the one the table is built for.
 
         Returns:
             Tensor: (1, H, N, N) for all tokens, or (B, H, n, n).
         """
-        num_tokens = self.index.shape[0]
-        bias = self.table[self.index.view(-1)].view(num_tokens, num_tokens,
-                                                    self.num_heads)
+        table, index = self._table_and_index(window_size)
+        num_tokens = index.shape[0]
+        bias = table[index.view(-1)].view(num_tokens, num_tokens,
+                                          self.num_heads)
         bias = bias.permute(2, 0, 1).contiguous()  # (H, N, N)
         if keep_index is None:
             return bias[None]

@@ -188,3 +188,31 @@ def test_pretrained_224_tables_resize_to_the_model_grid_on_load():
 def test_layer_depth(name, expected):
     model = ViT(arch=TINY, img_size=32, patch_size=8)
     assert model.get_layer_depth(name, 'backbone.') == (expected, 4)
+
+
+def test_rel_pos_bias_follows_any_input_grid():
+    """Whole-image inference of a model built for 32 px crops: the tables
+    are resampled to the input's grid at run time, exactly as loading the
+    weights into a model built for that size resamples them."""
+    crop_model = _vit(qkv_bias='qv', use_rel_pos_bias=True, pos_embed='sincos',
+                      out_type='featmap', out_indices=(0, 1))
+    for block in crop_model.blocks:  # non-trivial tables
+        torch.nn.init.normal_(block.attn.relative_position_bias.table)
+    wide = ViT(arch=TINY, img_size=(32, 48), patch_size=8, qkv_bias='qv',
+               use_rel_pos_bias=True, pos_embed='sincos', out_type='featmap',
+               out_indices=(0, 1)).eval()
+    wide.load_state_dict(crop_model.state_dict())
+    images = torch.randn(2, 3, 32, 48)
+    with torch.no_grad():
+        ours, expected = crop_model(images), wide(images)
+    for out, ref in zip(ours, expected):
+        assert out.shape == (2, 32, 4, 6)
+        assert torch.allclose(out, ref, atol=1e-5)
+    # the table is resampled from the learned one (gradients reach it)
+    crop_model.train()
+    crop_model(images)[-1].sum().backward()
+    assert crop_model.blocks[0].attn.relative_position_bias.table.grad.abs(
+    ).sum() > 0
+    # the model's own grid still uses the table as it is
+    bias = crop_model.blocks[0].attn.relative_position_bias
+    assert torch.equal(bias(None, (4, 4)), bias())
