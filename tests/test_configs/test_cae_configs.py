@@ -29,8 +29,10 @@ from ..conftest import REPO_ROOT
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'cae')
 BASE_DIR = osp.join(REPO_ROOT, 'configs', '_base_')
+# the pretraining configs (cae_*, cae-arxiv_*); the downstream configs of
+# the folder (upernet_*, mask-rcnn_*, vitb_*, ...) have their own tests
 CONFIGS = sorted(
-    osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+    osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, 'cae*.py')))
 
 TINY_ARCH = dict(embed_dims=32, num_layers=2, num_heads=2, mlp_hidden_dims=64)
 BATCH = 2
