@@ -42,7 +42,8 @@ IMAGENET_STD = [58.395, 57.12, 57.375]
 
 
 def _row(paper, arch, epochs, warmup, masked, drop_path, layer_scale,
-         align=2., depth=(4, 4), target='tokens', **extra):
+         align=2., depth=(4, 4), target='tokens', tokenizer='dalle',
+         **extra):
     row = dict(
         paper=paper,
         arch=arch,
@@ -55,6 +56,7 @@ def _row(paper, arch, epochs, warmup, masked, drop_path, layer_scale,
         regressor_depth=depth[0],
         decoder_depth=depth[1],
         target=target,
+        tokenizer=tokenizer if target == 'tokens' else None,
         out_channels=8192 if target == 'tokens' else 768,
         grid=14,
         lr=LR,
@@ -105,6 +107,8 @@ EXPECTED = {
     _row(IJCV, 'base', 300, 10, 118, 0.1, 0.1),
     f'{B300}_ablation-pixel-target_in1k.py':
     _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, target='pixels'),
+    f'{B300}_ablation-dvae-target_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, tokenizer='dvae'),
     # arXiv 2022: 75 masked, no drop path, warmup 10 for 300 and 800
     f'{ARXIV_B300}_in1k.py': _row(ARXIV, 'base', 300, 10, 75, 0., 0.1),
     'cae-arxiv_vit-base-p16_32xb64-amp-coslr-800e_in1k.py':
@@ -122,6 +126,20 @@ EXPECTED = {
          depth=(2, 2), target='pixels', out_channels=8 * 8 * 3, grid=8,
          lr=1.5e-3 * 32 / 2048 * 8, total_batch=32, gpus=1,
          batch_per_gpu=32),
+}
+
+#: tokenizer -> (type, weights file, the 112 px view's mean and std):
+#: DALL-E maps x to 0.8 * x / 255 + 0.1 (std 255 / 0.8, mean -0.1 * std);
+#: BEiT's customized d-VAE normalizes with mean 0.5, std 0.5
+TOKENIZERS = dict(
+    dalle=('mmcae.DALLEEncoder', 'weights/dalle_encoder.pth', -31.875,
+           318.75),
+    dvae=('mmcae.DiscreteVAETokenizer', 'weights/dvae_tokenizer.pth', 127.5,
+          127.5))
+#: tiny versions (random weights, 8x downsampling kept)
+TINY_TOKENIZERS = {
+    'mmcae.DALLEEncoder': dict(n_hid=4, n_blk_per_group=1),
+    'mmcae.DiscreteVAETokenizer': dict(hidden_dim=4),
 }
 
 #: the encoder width / heads of each named arch (the neck matches them)
@@ -147,17 +165,17 @@ def data_preprocessor_cfg(cfg: Config) -> dict:
 
 def shrink(model_cfg: dict) -> dict:
     """The config's model with a 2-block 32-d encoder / neck and, for token
-    targets, a tiny DALL-E encoder (random weights, 8x downsampling kept)
-    with the neck's vocabulary."""
+    targets, a tiny version of its tokenizer (random weights, 8x
+    downsampling kept) with the neck's vocabulary."""
     model_cfg = copy.deepcopy(model_cfg)
     model_cfg['backbone']['arch'] = dict(TINY_ARCH)
     model_cfg['neck'].update(embed_dims=32, num_heads=2)
     if model_cfg.get('target', 'tokens') == 'tokens':
+        kind = model_cfg['target_generator']['type']
         model_cfg['target_generator'] = dict(
-            type='mmpretrain.DALL-E',
-            n_hid=4,
-            n_blk_per_group=1,
-            vocab_size=model_cfg['neck']['out_channels'])
+            type=kind,
+            vocab_size=model_cfg['neck']['out_channels'],
+            **TINY_TOKENIZERS[kind])
     return model_cfg
 
 
@@ -256,16 +274,18 @@ def test_paper_numbers(name):
     crop = find(cfg.train_dataloader.dataset.pipeline, 'TwoPic') \
         if expected['paper'] != 'demo' else None
     if expected['target'] == 'tokens':
-        # DALL-E: 112 px lanczos view, mapped to 0.8 * x / 255 + 0.1
+        # a tokenizer on the 112 px lanczos view, with its own input map
+        kind, weights, mean, std = TOKENIZERS[expected['tokenizer']]
         generator = model.target_generator
-        assert generator.type == 'mmpretrain.DALL-E'
+        assert generator.type == kind
         assert generator.init_cfg == dict(
-            type='Pretrained', checkpoint='weights/dalle_encoder.pth')
+            type='Pretrained', checkpoint=weights)
+        assert generator.get('vocab_size', 8192) == 8192
         assert (crop.size, crop.second_size) == (224, 112)
         assert crop.second_interpolation == 'lanczos'
         assert preprocessor['type'] == 'TwoNormDataPreprocessor'
-        assert preprocessor['second_mean'] == [-31.875] * 3
-        assert preprocessor['second_std'] == [318.75] * 3
+        assert preprocessor['second_mean'] == [mean] * 3
+        assert preprocessor['second_std'] == [std] * 3
     else:
         assert model.get('target_generator') is None
         if crop is not None:

@@ -27,17 +27,21 @@ model = dict(
         out_channels=8192,
         mlp_ratio=4.,
         layer_scale_init_value=0.1),
-    # The frozen DALL-E encoder (mmpretrain's port of OpenAI's; n_hid 256,
-    # 4 groups of 2 blocks, vocab 8192, 8x downsampling: 112 px -> 14 x 14
-    # tokens). Its weights are NOT downloaded at run time: obtain the
-    # encoder in mmpretrain's key layout (e.g. mmselfsup's released
+    # The frozen DALL-E encoder (OpenAI's architecture and parameter names;
+    # n_hid 256, 4 groups of 2 blocks, vocab 8192, 8x downsampling: 112 px
+    # -> 14 x 14 tokens; mmcae.DALLEEncoder computes the same logits as
+    # mmpretrain's 'DALL-E', faster, see mmcae/models/tokenizers/base.py).
+    # Its weights are NOT downloaded at run time: obtain the encoder as a
+    # state dict with OpenAI's names (e.g. mmselfsup's released
     # dalle_encoder.pth, or OpenAI's encoder.pkl converted once with
     #   python tools/model_converters/convert_dalle_encoder.py --trust \
     #       encoder.pkl weights/dalle_encoder.pth
     # ) and put it at weights/dalle_encoder.pth, or point elsewhere with
     #   --cfg-options model.target_generator.init_cfg.checkpoint=PATH
+    # (loaded strictly: a file that does not fit is an error, not random
+    # targets).
     target_generator=dict(
-        type='mmpretrain.DALL-E',
+        type='mmcae.DALLEEncoder',
         init_cfg=dict(
             type='Pretrained', checkpoint='weights/dalle_encoder.pth')),
     target='tokens',

@@ -23,6 +23,7 @@ from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from mmcae.registry import MODELS
+from ..tokenizers import FrozenTokenizer
 
 TARGET_TYPES = ('tokens', 'pixels')
 
@@ -90,7 +91,10 @@ class CAE(BaseSelfSupervisor):
         self.norm_pixel_target = norm_pixel_target
         if self.with_target_generator:
             self.target_generator.requires_grad_(False)
-            self.target_generator.to(memory_format=torch.channels_last)
+            if not isinstance(self.target_generator, FrozenTokenizer):
+                # a foreign tokenizer (e.g. mmpretrain's DALL-E): eager
+                # channels-last convolutions are its fastest CPU path
+                self.target_generator.to(memory_format=torch.channels_last)
 
     def extract_feat(self, inputs: torch.Tensor):
         """The encoder's features of whole images."""
@@ -109,11 +113,16 @@ class CAE(BaseSelfSupervisor):
                        mask: torch.Tensor) -> torch.Tensor:
         """The frozen tokenizer's token ids of the masked patches.
 
-        Inference mode (no autograd bookkeeping at all) and channels-last
-        convolutions: the tokenizer is the costliest part of a step on a
-        CPU (a DALL-E encoder on 112-px views).
+        mmcae tokenizers (:class:`~mmcae.models.tokenizers.FrozenTokenizer`)
+        compute the vocabulary head at the masked positions only, on
+        pre-reordered oneDNN weights on CPU; any other module returning
+        (B, vocab, h, w) logits runs under inference mode with
+        channels-last convolutions. The tokenizer is the costliest part
+        of a CPU step (a DALL-E encoder on 112-px views).
         """
         self.target_generator.eval()
+        if isinstance(self.target_generator, FrozenTokenizer):
+            return self.target_generator.tokenize(target_view, mask)
         with torch.inference_mode():
             view = target_view.contiguous(memory_format=torch.channels_last)
             logits = self.target_generator(view)  # (B, vocab, h, w)

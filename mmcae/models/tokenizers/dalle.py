@@ -1,9 +1,14 @@
 """OpenAI's DALL-E encoder as CAE's tokenizer.
 
-The architecture is mmpretrain's ``DALL-E`` encoder (``type=
-'mmpretrain.DALL-E'``), which keeps OpenAI's parameter names
-(``blocks.group_1.block_1.res_path.conv_1.w`` ...), so a plain state dict
-with those names loads into it directly. OpenAI released the encoder as
+:class:`DALLEEncoder` (``type='mmcae.DALLEEncoder'``) is OpenAI's encoder
+architecture with OpenAI's parameter names (``blocks.input.w``,
+``blocks.group_1.block_1.res_path.conv_1.w`` ...; mmpretrain's ``DALL-E``
+port keeps the same names), so a plain state dict with those names, from
+OpenAI's file or from mmpretrain / mmselfsup, loads into either. It is our
+own module rather than mmpretrain's because CAE needs it as a frozen
+tokenizer only, which :class:`~.base.FrozenTokenizer` runs faster (head
+on the masked positions only, pre-reordered oneDNN weights on CPU) with
+the same outputs. OpenAI released the encoder as
 ``encoder.pkl``: a PICKLED MODULE whose classes live in the ``dall_e``
 package. Unpickling it can run code, and needs that package;
 :func:`load_openai_dalle_encoder` reads it without the package, only when
@@ -21,14 +26,119 @@ over the 8192 logits of each of the 14 x 14 positions.
 import os.path as osp
 import pickle
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 from torch import nn
 
+from mmcae.registry import MODELS
 from mmcae.utils.checkpoint_compat import (TRUST_ENV_VAR,
                                            UnsafeCheckpointError,
                                            is_trusted_by_env)
+from .base import FrozenTokenizer, TokenizerConv2d
+
+
+class OpenAIConv2d(TokenizerConv2d):
+    """A DALL-E convolution: parameters named ``w`` and ``b``."""
+    weight_name = 'w'
+    bias_name = 'b'
+
+
+class DALLEEncoderBlock(nn.Module):
+    """OpenAI's encoder block: ``id_path(x) + post_gain * res_path(x)``;
+    ``res_path`` = (ReLU, conv 3x3) x 3, ReLU, conv 1x1 with a bottleneck
+    of ``out_channels // 4``; ``id_path`` = identity or a 1x1 conv when
+    the width changes; ``post_gain = 1 / num_layers ** 2``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 num_layers: int) -> None:
+        super().__init__()
+        hidden = out_channels // 4
+        self.post_gain = 1. / num_layers**2
+        self.id_path = (
+            OpenAIConv2d(in_channels, out_channels, 1)
+            if in_channels != out_channels else nn.Identity())
+        self.res_path = nn.Sequential(
+            OrderedDict([
+                ('relu_1', nn.ReLU()),
+                ('conv_1', OpenAIConv2d(in_channels, hidden, 3)),
+                ('relu_2', nn.ReLU()),
+                ('conv_2', OpenAIConv2d(hidden, hidden, 3)),
+                ('relu_3', nn.ReLU()),
+                ('conv_3', OpenAIConv2d(hidden, hidden, 3)),
+                ('relu_4', nn.ReLU()),
+                ('conv_4', OpenAIConv2d(hidden, out_channels, 1)),
+            ]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # (ReLU is not in place: x also feeds the identity path)
+        return self.id_path(x) + self.res_path(x) * self.post_gain
+
+
+@MODELS.register_module()
+class DALLEEncoder(FrozenTokenizer):
+    """OpenAI's DALL-E dVAE encoder (Ramesh et al. 2021), frozen.
+
+    ``blocks``: input conv 7x7 to ``n_hid``; four groups of
+    ``n_blk_per_group`` blocks at widths ``n_hid`` x (1, 2, 4, 8), max-pool
+    2 after each of the first three (8x downsampling: a 112-px view gives
+    14 x 14 tokens); output ReLU + conv 1x1 to ``vocab_size`` logits.
+    Inputs are RGB in [0, 1] mapped to ``0.8 * x + 0.1``.
+
+    Args:
+        n_hid (int): width of the first group. Defaults to 256.
+        n_blk_per_group (int): blocks per group. Defaults to 2.
+        vocab_size (int): number of tokens. Defaults to 8192.
+        group_count (int): number of groups. Defaults to 4.
+        init_cfg (dict, optional): ``dict(type='Pretrained',
+            checkpoint=PATH)``: a state dict with OpenAI's names (plain or
+            under 'state_dict' / 'model'), loaded strictly.
+    """
+
+    def __init__(self,
+                 n_hid: int = 256,
+                 n_blk_per_group: int = 2,
+                 vocab_size: int = 8192,
+                 group_count: int = 4,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(vocab_size=vocab_size, init_cfg=init_cfg)
+        num_layers = group_count * n_blk_per_group
+        layers = [('input', OpenAIConv2d(3, n_hid, 7))]
+        width = n_hid
+        for group in range(group_count):
+            group_width = n_hid * 2**group
+            blocks = []
+            for index in range(n_blk_per_group):
+                blocks.append((f'block_{index + 1}',
+                               DALLEEncoderBlock(width, group_width,
+                                                 num_layers)))
+                width = group_width
+            if group < group_count - 1:
+                blocks.append(('pool', nn.MaxPool2d(kernel_size=2)))
+            layers.append((f'group_{group + 1}',
+                           nn.Sequential(OrderedDict(blocks))))
+        layers.append(('output',
+                       nn.Sequential(
+                           OrderedDict([
+                               ('relu', nn.ReLU()),
+                               ('conv',
+                                OpenAIConv2d(
+                                    width, vocab_size, 1,
+                                    half_on_cuda=False)),
+                           ]))))
+        self.blocks = nn.Sequential(OrderedDict(layers))
+
+    @property
+    def head(self) -> TokenizerConv2d:
+        return self.blocks.output.conv
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        for name, layer in self.blocks.named_children():
+            if name == 'output':
+                return layer.relu(x)
+            x = layer(x)
+        raise AssertionError('unreachable: blocks end with output')
 
 
 class _PickledDalleModule(nn.Module):
