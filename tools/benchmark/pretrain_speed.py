@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Time CAE pretraining steps: mmcae.CAE against mmpretrain's CAE.
 
-Both models get the same architecture, batch, masks, precision and the same
-DALL-E tokenizer (mmpretrain's ``DALL-E`` encoder, random weights: speed
-does not depend on them). Each model is timed in its own subprocess, so the
-peak memory is its own. Prints img/s, peak memory and the speed ratio.
+Both models get the same architecture, batch, masks and precision, and the
+same DALL-E tokenizer architecture with random weights (speed does not
+depend on them): mmpretrain's ``DALL-E`` port for mmpretrain's CAE, mmcae's
+``DALLEEncoder`` for ours (same logits: tests/test_models/test_tokenizers).
+Each model is timed in its own subprocess, so the peak memory is its own. Prints img/s, peak memory and the speed ratio.
 
     python tools/benchmark/pretrain_speed.py --arch small --batch 8
     python tools/benchmark/pretrain_speed.py --arch base --batch 128 \\
@@ -26,8 +27,7 @@ ARCHS = {
 
 def _configs(arch: str, num_masked: int, tokenizer_hid: int):
     dims, depth, heads = ARCHS[arch]
-    tokenizer = dict(
-        type='mmpretrain.DALL-E', n_hid=tokenizer_hid, vocab_size=8192)
+    tokenizer = dict(n_hid=tokenizer_hid, vocab_size=8192)
     ours = dict(
         type='mmcae.CAE',
         backbone=dict(
@@ -40,7 +40,7 @@ def _configs(arch: str, num_masked: int, tokenizer_hid: int):
         neck=dict(type='mmcae.CAENeck', embed_dims=dims, num_heads=heads,
                   regressor_depth=4, decoder_depth=4, out_channels=8192,
                   layer_scale_init_value=0.1),
-        target_generator=tokenizer,
+        target_generator=dict(type='mmcae.DALLEEncoder', **tokenizer),
         target='tokens',
         align_weight=2.)
     theirs = dict(
@@ -57,7 +57,7 @@ def _configs(arch: str, num_masked: int, tokenizer_hid: int):
                   layer_scale_init_value=0.1),
         head=dict(type='mmpretrain.CAEHead',
                   loss=dict(type='mmpretrain.CAELoss', lambd=2.)),
-        target_generator=tokenizer,
+        target_generator=dict(type='mmpretrain.DALL-E', **tokenizer),
         base_momentum=0.0)
     return ours, theirs
 

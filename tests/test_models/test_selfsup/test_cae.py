@@ -51,7 +51,7 @@ def _ours(target='tokens', align_weight=2.):
         target=target, align_weight=align_weight)
     if target == 'tokens':
         cfg['target_generator'] = dict(
-            type='mmpretrain.DALL-E', n_hid=4, n_blk_per_group=1,
+            type='mmcae.DALLEEncoder', n_hid=4, n_blk_per_group=1,
             vocab_size=VOCAB)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = ROOT_MODELS.build(cfg)
