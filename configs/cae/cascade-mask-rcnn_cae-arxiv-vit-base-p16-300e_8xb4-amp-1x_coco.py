@@ -1,6 +1,6 @@
 # Cascade Mask R-CNN 1x on COCO, ViT-B/16 from CAE (arXiv recipe, 300
 # pretraining epochs).
-# CAE arXiv 2022 App. D, Table 5, CAE ViT-B 300 (same fine-tuning recipe as
+# CAE arXiv 2022 Table 5 (App. D), CAE ViT-B 300 (same fine-tuning recipe as
 #   Table 4, App. A).
 #   detector      Cascade Mask R-CNN + FPN, mmdet's heads (RPN, 3 x
 #                 Shared2FCBBoxHead, FCNMaskHead)

@@ -1,6 +1,6 @@
 # Cascade Mask R-CNN 1x on COCO, ViT-B/16 from CAE (arXiv recipe, 800
 # pretraining epochs).
-# CAE arXiv 2022 App. D, Table 5, CAE ViT-B 800.
+# CAE arXiv 2022 Table 5 (App. D), CAE ViT-B 800.
 #   detector      Cascade Mask R-CNN + FPN, mmdet's heads (RPN, 3 x
 #                 Shared2FCBBoxHead, FCNMaskHead)
 #   backbone      ViT-B/16 (768-d, 12 blocks, 12 heads), drop path 0.2, block

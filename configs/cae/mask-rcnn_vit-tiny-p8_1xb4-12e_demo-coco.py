@@ -18,9 +18,8 @@
 # 'small' set; 'medium' has 1200 training images):
 #   python tools/misc/make_demo_data.py --out data/demo --size small
 #   python tools/train.py configs/cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py
-# From a pretrained demo encoder (any format mmcae's converter reads):
-#   ... --cfg-options model.backbone.init_cfg.type=Pretrained \
-#       model.backbone.init_cfg.checkpoint=PATH
+# From a pretrained demo encoder: mask-rcnn_cae-demo-vit-tiny-p8_1xb4-12e_
+# demo-coco.py.
 # tools/benchmark/dense_det_demo.py compares a pretrained and a random
 # encoder on the 'medium' set.
 _base_ = [

@@ -5,7 +5,8 @@ Both models get the same architecture, batch, masks and precision, and the
 same DALL-E tokenizer architecture with random weights (speed does not
 depend on them): mmpretrain's ``DALL-E`` port for mmpretrain's CAE, mmcae's
 ``DALLEEncoder`` for ours (same logits: tests/test_models/test_tokenizers).
-Each model is timed in its own subprocess, so the peak memory is its own. Prints img/s, peak memory and the speed ratio.
+Each model is timed in its own subprocess, so the peak memory is its own.
+Prints img/s, peak memory and the speed ratio.
 
     python tools/benchmark/pretrain_speed.py --arch small --batch 8
     python tools/benchmark/pretrain_speed.py --arch base --batch 128 \\

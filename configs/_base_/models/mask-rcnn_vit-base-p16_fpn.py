@@ -23,11 +23,11 @@
 # LayerNorm (the official code's out_with_norm=False), drop path 0.2 for
 # ViT-B (IJCV: S 0.1, B 0.2, L 0.2).
 #
-# Relative position bias (BEiT checkpoints): mmcae.ViT builds its tables for
-# one patch grid, so inputs must then have one size: set
-# use_rel_pos_bias=True, img_size=(1344, 1344) and pad every batch to it
-# (data_preprocessor batch_augments=[dict(type='BatchFixedSizePad',
-# size=(1344, 1344), pad_mask=True)]); the converter resizes the tables.
+# Relative position bias: off, as in the official CAE detection code (CAE
+# pretrains without one; the official segmentation code turns it on). With
+# use_rel_pos_bias=True (e.g. for BEiT checkpoints) mmcae.ViT resamples the
+# tables to each batch's patch grid, and tables a checkpoint lacks start at
+# zero.
 #
 # Pretrained weights: a ViT checkpoint in any layout mmcae's converter reads
 # (tools/model_converters/convert_checkpoint.py; a full CAE pretraining
