@@ -1,0 +1,349 @@
+#!/usr/bin/env python
+"""Does a pretrained encoder help detection? A short CPU benchmark.
+
+Trains the tiny Mask R-CNN of
+``configs/cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py`` (ViT -> pyramid
+neck -> FPN -> mmdet's Mask R-CNN heads, AdamW with layer-wise lr decay) on
+the 'medium' demo COCO set twice, for the same number of iterations and with
+the same seed: once from a pretrained encoder, once from a random one. Then
+evaluates both on the demo val set with mmdet's CocoMetric and prints box
+and mask APs, also written as JSON.
+
+    python tools/misc/make_demo_data.py --out data/demo --size medium
+    python tools/benchmark/dense_det_demo.py --pretrained CHECKPOINT \\
+        [--data-root data/demo/coco] [--iters 400] [--out results.json]
+
+e.g. CHECKPOINT = work_dirs/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k/
+epoch_10.pth, the demo CAE pretraining.
+
+``--pretrained`` takes any checkpoint mmcae's converter reads (a full CAE
+pretraining checkpoint, a converted encoder, MAE / BEiT / mmpretrain
+layouts). The encoder's width, depth, MLP size and patch size are read from
+the checkpoint; the demo config's are 64-d, 4 blocks, 4 heads, 8-px
+patches (the demo CAE pretraining config). Both runs use the architecture
+of the checkpoint. ``--iters 400`` (the default; 1 600 images, about 1.3
+epochs) keeps the two runs within about 20 minutes on 2 CPU cores of an
+otherwise idle machine; every run prints its own time.
+
+Each run is ``tools/train.py`` on a generated config (in its work dir) in
+its own subprocess: the numbers are those a user gets from the tools.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+RANDOM_CONFIG = 'configs/cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py'
+PRETRAINED_CONFIG = \
+    'configs/cae/mask-rcnn_cae-demo-vit-tiny-p8_1xb4-12e_demo-coco.py'
+#: the demo config's encoder (see RANDOM_CONFIG)
+DEMO_ENCODER = dict(
+    embed_dims=64, num_layers=4, num_heads=4, mlp_hidden_dims=256,
+    patch_size=8)
+#: iterations per run: both runs side by side, one core each, fit in
+#: about 20 minutes on 2 idle cores (see the module docstring)
+ITERS = 600
+METRICS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'segm_mAP',
+           'segm_mAP_50', 'segm_mAP_75')
+
+
+def encoder_of_checkpoint(path: str,
+                          num_heads: Optional[int] = None) -> Dict[str, int]:
+    """The ViT architecture a checkpoint holds.
+
+    Args:
+        path (str): a checkpoint in any layout mmcae's converter reads.
+        num_heads (int, optional): attention heads (weights do not tell).
+            None: the demo encoder's 4 for a 64-d encoder, else one head per
+            64 channels (ViT-S/B/L convention).
+
+    Returns:
+        dict: embed_dims, num_layers, num_heads, mlp_hidden_dims,
+        patch_size, and qkv_bias ('qv' for separate q/v biases, 'qkv' or
+        None) and layer_scale (whether it has gamma_1 / gamma_2).
+    """
+    from mmcae.checkpoint import convert_vit_checkpoint
+    from mmcae.utils.checkpoint_compat import load_local_checkpoint
+    state_dict, _ = convert_vit_checkpoint(
+        load_local_checkpoint(path, map_location='cpu'))
+    proj = state_dict['patch_embed.proj.weight']
+    embed_dims = proj.shape[0]
+    blocks = {int(key.split('.')[1]) for key in state_dict
+              if key.startswith('blocks.')}
+    if num_heads is None:
+        num_heads = DEMO_ENCODER['num_heads'] if \
+            embed_dims == DEMO_ENCODER['embed_dims'] else embed_dims // 64
+    if 'blocks.0.attn.q_bias' in state_dict:
+        qkv_bias = 'qv'
+    elif 'blocks.0.attn.qkv.bias' in state_dict:
+        qkv_bias = 'qkv'
+    else:
+        qkv_bias = None
+    return dict(
+        embed_dims=embed_dims,
+        num_layers=max(blocks) + 1,
+        num_heads=num_heads,
+        mlp_hidden_dims=state_dict['blocks.0.mlp.fc1.weight'].shape[0],
+        patch_size=proj.shape[-1],
+        qkv_bias=qkv_bias,
+        layer_scale='blocks.0.gamma_1' in state_dict)
+
+
+def _out_indices(num_layers: int) -> List[int]:
+    """Four block outputs spread over the depth (3, 5, 7, 11 for 12 blocks
+    as in the papers; every block for 4)."""
+    if num_layers == 12:
+        return [3, 5, 7, 11]
+    return sorted({max(0, round(num_layers * k / 4) - 1)
+                   for k in (1, 2, 3, 4)})
+
+
+def derived_config(base: str, data_root: str, iters: int, seed: int,
+                   encoder: Dict, checkpoint: Optional[str]) -> str:
+    """The text of a config that runs ``base`` for ``iters`` iterations on
+    ``data_root`` with ``encoder``'s architecture."""
+    out_indices = _out_indices(encoder['num_layers'])
+    if len(out_indices) != 4:
+        raise SystemExit(f'an encoder of {encoder["num_layers"]} blocks is '
+                         'too shallow for four pyramid levels')
+    # stride 16 -> strides 4..32 as in the papers; stride 8 -> 2, 1, .5, .25
+    scales = {16: (4, 2, 1, 0.5), 8: (2, 1, 0.5, 0.25)}.get(
+        encoder['patch_size'])
+    if scales is None:
+        raise SystemExit(f'patch size {encoder["patch_size"]}: only 8 and 16 '
+                         'map onto the strides 4-32 of the Mask R-CNN heads')
+    arch = {k: encoder[k] for k in ('embed_dims', 'num_layers', 'num_heads',
+                                    'mlp_hidden_dims')}
+    backbone = dict(
+        arch=dict(_delete_=True, **arch),
+        patch_size=encoder['patch_size'],
+        qkv_bias=encoder['qkv_bias'],
+        layer_scale_init_value=0.1 if encoder['layer_scale'] else 0.,
+        out_indices=out_indices)
+    if checkpoint is not None:
+        backbone['init_cfg'] = dict(checkpoint=osp.abspath(checkpoint))
+    embed_dims = encoder['embed_dims']
+    warmup = max(1, min(50, iters // 10))
+    milestones = [round(iters * 9 / 12), round(iters * 11 / 12)]
+    ann_file = osp.join(data_root, 'annotations', 'instances_val2017.json')
+    return f"""# generated by tools/benchmark/dense_det_demo.py
+_base_ = [{osp.join(REPO_ROOT, base)!r}]
+
+data_root = {data_root!r}
+# data loading in the training process: one core per run
+train_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file={ann_file!r})
+test_evaluator = val_evaluator
+
+model = dict(
+    backbone={backbone!r},
+    neck=[
+        dict(type='mmcae.ViTPyramidNeck', in_channels={embed_dims},
+             scales={scales!r}),
+        dict(type='FPN', in_channels={[embed_dims] * 4!r}, out_channels=64,
+             num_outs=5),
+    ])
+
+# the demo's 1x schedule in iterations: warmup, lr x0.1 at 9/12 and 11/12
+train_cfg = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters={iters},
+    val_interval={iters})
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end={warmup}),
+    dict(type='MultiStepLR', by_epoch=False, begin=0, end={iters},
+         milestones={milestones!r}, gamma=0.1),
+]
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(by_epoch=False, interval={iters}, max_keep_ckpts=1))
+log_processor = dict(by_epoch=False, window_size=20)
+randomness = dict(seed={seed})
+"""
+
+
+def _scalars(work_dir: str) -> List[dict]:
+    paths = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not paths:
+        return []
+    with open(paths[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Run:
+    """One variant: its generated config and its tools/train.py
+    subprocess."""
+
+    def __init__(self, name: str, base: str, args: argparse.Namespace,
+                 encoder: Dict, checkpoint: Optional[str]):
+        self.name = name
+        self.work_dir = osp.join(args.work_dir, name)
+        os.makedirs(self.work_dir, exist_ok=True)
+        self.config = osp.join(self.work_dir, f'{name}.py')
+        with open(self.config, 'w') as f:
+            f.write(
+                derived_config(base, osp.abspath(args.data_root) + '/',
+                               args.iters, args.seed, encoder, checkpoint))
+        self.log_path = osp.join(self.work_dir, 'train.log')
+        self.iters = args.iters
+        self.threads = args.threads
+        self.process: Optional[subprocess.Popen] = None
+        self.start = 0.
+
+    def launch(self) -> None:
+        """Start tools/train.py on the generated config."""
+        env = dict(os.environ)
+        env['PYTHONPATH'] = os.pathsep.join(
+            [REPO_ROOT, env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
+        # one OpenMP team per run: more threads than free cores makes
+        # OpenMP's barriers spin (several times slower on a shared CPU)
+        env['OMP_NUM_THREADS'] = str(self.threads)
+        print(f'[{self.name}] tools/train.py {self.config} ({self.iters} '
+              f'iterations, {self.threads} thread(s); log: '
+              f'{self.log_path})', flush=True)
+        self.start = time.time()
+        with open(self.log_path, 'w') as log:
+            self.process = subprocess.Popen(
+                [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'),
+                 self.config, '--work-dir', self.work_dir],
+                cwd=REPO_ROOT, env=env, stdout=log,
+                stderr=subprocess.STDOUT)
+
+    def wait(self) -> Dict:
+        """Wait for the run; returns its metrics, losses and time."""
+        returncode = self.process.wait()
+        seconds = time.time() - self.start
+        if returncode != 0:
+            with open(self.log_path) as f:
+                tail = f.read()[-3000:]
+            raise SystemExit(f'[{self.name}] training failed (exit '
+                             f'{returncode}); end of {self.log_path}:\n'
+                             f'{tail}')
+        records = _scalars(self.work_dir)
+        evaluated = [r for r in records if 'coco/bbox_mAP' in r]
+        if not evaluated:
+            raise SystemExit(f'[{self.name}] no CocoMetric result in '
+                             f'{self.work_dir} (no detections at all?)')
+        losses = [r['loss'] for r in records if 'loss' in r]
+        metrics = {key: evaluated[-1].get(f'coco/{key}') for key in METRICS}
+        summary = dict(
+            metrics=metrics,
+            first_loss=losses[0],
+            final_loss=losses[-1],
+            seconds=round(seconds, 1),
+            work_dir=self.work_dir)
+        print(f'[{self.name}] box AP {metrics["bbox_mAP"]:.3f}, mask AP '
+              f'{metrics["segm_mAP"]:.3f}, loss {losses[0]:.3f} -> '
+              f'{losses[-1]:.3f}, {seconds / 60:.1f} min', flush=True)
+        return summary
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Mask R-CNN on the demo COCO set from a pretrained and '
+        'from a random ViT encoder, same iterations and seed.')
+    parser.add_argument(
+        '--pretrained', required=True,
+        help='encoder checkpoint, any layout mmcae\'s converter reads')
+    parser.add_argument(
+        '--data-root', default='data/demo/coco',
+        help='the demo COCO set (tools/misc/make_demo_data.py --size '
+        'medium); default data/demo/coco')
+    parser.add_argument(
+        '--iters', type=int, default=ITERS,
+        help=f'training iterations of each run (batch 4); default {ITERS}')
+    parser.add_argument(
+        '--num-heads', type=int, default=None,
+        help='attention heads of the encoder (default: 4 for a 64-d '
+        'encoder, else embed_dims / 64)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--threads', type=int, default=1,
+        help='threads of each run (OMP_NUM_THREADS); default 1')
+    parser.add_argument(
+        '--sequential', action='store_true',
+        help='one run after the other (default: both at once, which on 2 '
+        'cores with --threads 1 is the fastest)')
+    parser.add_argument(
+        '--work-dir', default='work_dirs/dense_det_demo',
+        help='where the runs write; default work_dirs/dense_det_demo')
+    parser.add_argument(
+        '--out', default=None,
+        help='results JSON (default: WORK_DIR/results.json)')
+    parser.add_argument(
+        '--only', choices=['pretrained', 'random'], default=None,
+        help='run one variant only')
+    args = parser.parse_args(argv)
+    if args.iters < 12:
+        parser.error('--iters must be at least 12')
+    if not osp.isfile(args.pretrained):
+        parser.error(f'checkpoint not found: {args.pretrained}')
+    ann = osp.join(args.data_root, 'annotations', 'instances_train2017.json')
+    if not osp.isfile(ann):
+        parser.error(f'no demo COCO set at {args.data_root} ({ann} is '
+                     'missing); make one with python tools/misc/'
+                     'make_demo_data.py --out DIR --size medium and pass '
+                     '--data-root DIR/coco')
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, REPO_ROOT)
+    encoder = encoder_of_checkpoint(args.pretrained, args.num_heads)
+    print(f'encoder of {args.pretrained}: {encoder}', flush=True)
+    variants = [('pretrained', PRETRAINED_CONFIG, args.pretrained),
+                ('random', RANDOM_CONFIG, None)]
+    if args.only:
+        variants = [v for v in variants if v[0] == args.only]
+    results = dict(
+        pretrained_checkpoint=osp.abspath(args.pretrained),
+        data_root=osp.abspath(args.data_root),
+        iters=args.iters,
+        batch_size=4,
+        seed=args.seed,
+        encoder=encoder,
+        runs={})
+    runs = [Run(name, base, args, encoder, checkpoint)
+            for name, base, checkpoint in variants]
+    if args.sequential:
+        for run in runs:
+            run.launch()
+            results['runs'][run.name] = run.wait()
+    else:  # side by side, one core each
+        for run in runs:
+            run.launch()
+        for run in runs:
+            results['runs'][run.name] = run.wait()
+    runs = results['runs']
+    if len(runs) == 2:
+        results['gain'] = {
+            key: (runs['pretrained']['metrics'][key] -
+                  runs['random']['metrics'][key])
+            for key in METRICS
+            if all(math.isfinite(runs[n]['metrics'][key] or math.nan)
+                   for n in runs)
+        }
+    out = args.out or osp.join(args.work_dir, 'results.json')
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    with open(out, 'w') as f:
+        json.dump(results, f, indent=2)
+    print(json.dumps(results, indent=2))
+    print(f'results: {out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
