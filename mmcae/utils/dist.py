@@ -6,16 +6,54 @@ its DDP wrapper always passes ``device_ids=[LOCAL_RANK]`` (which
 ``DistributedDataParallel`` rejects for CPU modules). So, when there is no
 CUDA device, :func:`prepare_distributed` initializes the process group
 itself with the gloo backend (mmengine then skips its own init) and asks
-for a CPU DDP wrapper. On GPU machines it changes nothing.
+for a CPU DDP wrapper, :class:`CPUDistributedDataParallel`. That wrapper
+also turns SyncBatchNorm layers (the norm of the BEiT / CAE / MAE dense
+recipes: ViT pyramid neck, UperNet heads) into BatchNorm: torch's
+SyncBatchNorm synchronizes only CUDA tensors and raises on CPU tensors once
+a process group exists, so on CPU every process normalizes its own batch.
+On GPU machines nothing changes.
 """
+import logging
+
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.model import (MMDistributedDataParallel,
+                            revert_sync_batchnorm)
+from torch import nn
 
+from mmcae.registry import MODEL_WRAPPERS
 from .errors import UserError
 
 #: wrappers that are torch DistributedDataParallel subclasses
-_DDP_WRAPPERS = ('MMDistributedDataParallel', 'DistributedDataParallel')
+_DDP_WRAPPERS = ('MMDistributedDataParallel', 'DistributedDataParallel',
+                 'mmcae.CPUDistributedDataParallel',
+                 'CPUDistributedDataParallel')
+
+
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """mmengine's DDP wrapper for processes without CUDA (gloo backend):
+    SyncBatchNorm layers become BatchNorm (same parameters and statistics)
+    before wrapping, since torch's SyncBatchNorm cannot run on CPU tensors
+    in a process group.
+
+    Args:
+        module (nn.Module): the model.
+        **kwargs: :class:`MMDistributedDataParallel` arguments
+            (``device_ids`` must be None for a CPU module).
+    """
+
+    def __init__(self, module: nn.Module, **kwargs):
+        if any(isinstance(m, nn.SyncBatchNorm) for m in module.modules()):
+            print_log(
+                'CPU distributed run: SyncBatchNorm cannot synchronize CPU '
+                'tensors; every process normalizes its own batch '
+                '(BatchNorm) instead', logger='current',
+                level=logging.WARNING)
+            module = revert_sync_batchnorm(module)
+        super().__init__(module=module, **kwargs)
 
 
 def prepare_distributed(cfg: Config, launcher: str) -> None:
@@ -36,8 +74,12 @@ def prepare_distributed(cfg: Config, launcher: str) -> None:
             f"--launcher {launcher} needs CUDA devices; on a machine without "
             'them use tools/dist_train.sh (torchrun, --launcher pytorch), '
             'which falls back to the gloo backend on CPU.')
-    env_cfg = cfg.setdefault('env_cfg', {})
-    env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    # (Config.setdefault returns the plain default, not the stored copy)
+    if cfg.get('env_cfg') is None:
+        cfg.env_cfg = dict()
+    if cfg.env_cfg.get('dist_cfg') is None:
+        cfg.env_cfg.dist_cfg = dict()
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg')
@@ -46,6 +88,9 @@ def prepare_distributed(cfg: Config, launcher: str) -> None:
             type='MMDistributedDataParallel',
             broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
-    if wrapper.get('type', 'MMDistributedDataParallel') in _DDP_WRAPPERS:
+    if wrapper.get('type', 'MMDistributedDataParallel') == \
+            'MMDistributedDataParallel':
+        wrapper['type'] = 'mmcae.CPUDistributedDataParallel'
+    if wrapper['type'] in _DDP_WRAPPERS:
         wrapper['device_ids'] = None  # CPU module: DDP wants no device ids
     cfg.model_wrapper_cfg = wrapper
