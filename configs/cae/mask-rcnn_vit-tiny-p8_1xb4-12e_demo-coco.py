@@ -1,9 +1,10 @@
 # Mask R-CNN with a tiny ViT on the demo COCO set (mmcae.datasets.demo:
 # 8 categories of drawn objects, COCO layout), small enough to train on a
-# CPU: the paper pipeline of mask-rcnn_cae-vit-base-p16-300e_8xb4-amp-1x_coco.py
-# (ViT -> pyramid neck -> FPN -> mmdet's RPN and RoI heads; AdamW with
-# layer-wise lr decay 0.75; multi-scale training; 12 epochs with the lr
-# divided by 10 at epochs 9 and 11; CocoMetric for bbox and segm) shrunk:
+# CPU: the paper pipeline of
+# mask-rcnn_cae-vit-base-p16-300e_8xb4-amp-1x_coco.py (ViT -> pyramid neck
+# -> FPN -> mmdet's RPN and RoI heads; AdamW with layer-wise lr decay 0.75;
+# multi-scale training; 12 epochs with the lr divided by 10 at epochs 9 and
+# 11; CocoMetric for bbox and segm) shrunk:
 #   backbone   the ViT of the demo CAE pretraining config
 #              (cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py): 64-d, 4
 #              blocks, 4 heads, 8-px patches, q/v biases, layer scale 0.1,
@@ -14,10 +15,11 @@
 #   heads      fewer proposals and samples, 256-d box fcs, 8 classes
 #   data       short side 192-256 (long <= 427) for training, 224 at test
 #   optimizer  OptimWrapper (no AMP on a CPU), AdamW lr 3e-4, batch 4
-# Generate the data and train (about a minute on 2 CPU cores with the
-# 'small' set; 'medium' has 1200 training images):
+# Generate the data and train (48 iterations, a minute or two on 2 CPU
+# cores with the 'small' set; 'medium' has 1200 training images):
 #   python tools/misc/make_demo_data.py --out data/demo --size small
-#   python tools/train.py configs/cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py
+#   python tools/train.py \
+#       configs/cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py
 # From a pretrained demo encoder: mask-rcnn_cae-demo-vit-tiny-p8_1xb4-12e_
 # demo-coco.py.
 # tools/benchmark/dense_det_demo.py compares a pretrained and a random

@@ -11,19 +11,26 @@ and mask APs, also written as JSON.
 
     python tools/misc/make_demo_data.py --out data/demo --size medium
     python tools/benchmark/dense_det_demo.py --pretrained CHECKPOINT \\
-        [--data-root data/demo/coco] [--iters 400] [--out results.json]
+        [--data-root data/demo/coco] [--iters 600] [--out results.json]
 
 e.g. CHECKPOINT = work_dirs/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k/
 epoch_10.pth, the demo CAE pretraining.
 
 ``--pretrained`` takes any checkpoint mmcae's converter reads (a full CAE
 pretraining checkpoint, a converted encoder, MAE / BEiT / mmpretrain
-layouts). The encoder's width, depth, MLP size and patch size are read from
-the checkpoint; the demo config's are 64-d, 4 blocks, 4 heads, 8-px
-patches (the demo CAE pretraining config). Both runs use the architecture
-of the checkpoint. ``--iters 400`` (the default; 1 600 images, about 1.3
-epochs) keeps the two runs within about 20 minutes on 2 CPU cores of an
-otherwise idle machine; every run prints its own time.
+layouts). The encoder's width, depth, MLP size, patch size, bias layout and
+layer scale are read from the checkpoint (heads: ``--num-heads``); the demo
+config's are 64-d, 4 blocks, 4 heads, 8-px patches (the demo CAE
+pretraining config). Both runs use the checkpoint's architecture.
+
+Time: the two runs go side by side, one thread each (``--sequential
+--threads 2`` runs them one after the other instead: on a shared CPU, two
+OpenMP threads per process are several times slower than one). One
+iteration (4 images, short side 192-256) took 1.4 s on one core of the
+2-core development machine while other jobs ran; the default 600
+iterations (2 400 images, 2 epochs of the 1 200) plus the evaluation of the
+200 val images fit in about 20 minutes on 2 otherwise idle cores. Each run
+prints its time.
 
 Each run is ``tools/train.py`` on a generated config (in its work dir) in
 its own subprocess: the numbers are those a user gets from the tools.
@@ -330,8 +337,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     runs = results['runs']
     if len(runs) == 2:
         results['gain'] = {
-            key: (runs['pretrained']['metrics'][key] -
-                  runs['random']['metrics'][key])
+            key: round(runs['pretrained']['metrics'][key] -
+                       runs['random']['metrics'][key], 4)
             for key in METRICS
             if all(math.isfinite(runs[n]['metrics'][key] or math.nan)
                    for n in runs)

@@ -3,8 +3,8 @@
 # IJCV 2023 Table 6 ("object detection and instance segmentation on COCO
 # with the Cascaded Mask R-CNN framework").
 #
-# mmdet's Cascade Mask R-CNN (mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py:
-# three box stages at IoU 0.5 / 0.6 / 0.7, FCN mask head) is inherited; the
+# mmdet's Cascade Mask R-CNN
+# (mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py: three box stages at IoU 0.5 / 0.6 / 0.7, FCN mask head) is inherited; the
 # ResNet and its FPN are replaced by the same ViT -> ViTPyramidNeck -> FPN
 # as in mask-rcnn_vit-base-p16_fpn.py (tests/test_configs/test_det_configs.py
 # checks that the two stay identical). The 4conv1fc / GIoU box heads of the

@@ -55,7 +55,8 @@ model = dict(
         final_norm=False,
         drop_path_rate=0.2,
         # activation checkpointing (saves memory at ~20 % more time; the
-        # official scripts turn it on): --cfg-options model.backbone.with_cp=True
+        # official scripts turn it on):
+        #   --cfg-options model.backbone.with_cp=True
         with_cp=False,
         init_cfg=dict(
             type='Pretrained',

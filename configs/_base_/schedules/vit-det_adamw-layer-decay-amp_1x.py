@@ -22,8 +22,8 @@ _base_ = 'mmdet::_base_/schedules/schedule_1x.py'
 
 optim_wrapper = dict(
     _delete_=True,
+    # dynamic loss scaling (AmpOptimWrapper's default)
     type='AmpOptimWrapper',
-    loss_scale='dynamic',
     constructor='mmcae.LayerDecayOptimWrapperConstructor',
     optimizer=dict(
         type='AdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.05),
