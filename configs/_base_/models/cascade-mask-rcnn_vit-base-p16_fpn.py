@@ -4,9 +4,10 @@
 # with the Cascaded Mask R-CNN framework").
 #
 # mmdet's Cascade Mask R-CNN
-# (mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py: three box stages at IoU 0.5 / 0.6 / 0.7, FCN mask head) is inherited; the
-# ResNet and its FPN are replaced by the same ViT -> ViTPyramidNeck -> FPN
-# as in mask-rcnn_vit-base-p16_fpn.py (tests/test_configs/test_det_configs.py
+# (mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py: three box stages at
+# IoU 0.5 / 0.6 / 0.7, FCN mask head) is inherited; the ResNet and its FPN
+# are replaced by the same ViT -> ViTPyramidNeck -> FPN as in
+# mask-rcnn_vit-base-p16_fpn.py (tests/test_configs/test_det_configs.py
 # checks that the two stay identical). The 4conv1fc / GIoU box heads of the
 # official CAE code: cascade-mask-rcnn_vit-base-p16_fpn-4conv1fc-giou.py.
 _base_ = 'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py'
