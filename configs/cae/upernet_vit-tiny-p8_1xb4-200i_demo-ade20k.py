@@ -79,14 +79,20 @@ model = dict(
         init_cfg=None),
     # from stride 8 (8 px patches) to strides 4, 8, 16, 32
     neck=dict(in_channels=embed_dims, scales=(2, 1, 0.5, 0.25)),
+    # the cross-entropy averaged over labelled pixels only (the recipe's
+    # averages over every pixel, ignored ones included: right for ADE20K,
+    # where few are ignored, but the demo scenes are mostly ignored
+    # background, which would make the loss follow the crop, not training)
     decode_head=dict(
         in_channels=[embed_dims] * 4,
         channels=embed_dims,
-        num_classes=num_classes),
+        num_classes=num_classes,
+        loss_decode=dict(avg_non_ignore=True)),
     auxiliary_head=dict(
         in_channels=embed_dims,
         channels=embed_dims // 2,
-        num_classes=num_classes),
+        num_classes=num_classes,
+        loss_decode=dict(avg_non_ignore=True)),
     # the paper's windows (512, stride 341) scaled to the 128 px crops
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(85, 85)))
 
