@@ -530,3 +530,27 @@ def test_dist_train_vitb_config_on_cpu(tmp_path, small_demo):
     assert sorted(losses) == [1, 2]
     assert all(math.isfinite(v) for v in losses.values())
     assert metrics is not None and math.isfinite(metrics['aAcc'])
+
+
+def _expand_braces(text: str):
+    """'a{1,2}b' -> ['a1b', 'a2b'] (one brace group)."""
+    match = re.search(r'\{([^{}]+)\}', text)
+    if not match:
+        return [text]
+    return [
+        text[:match.start()] + option + text[match.end():]
+        for option in match.group(1).split(',')
+    ]
+
+
+def test_readme_lists_every_config():
+    """configs/cae/README.md's segmentation table has a row for every
+    config (a brace group stands for the searched lrs)."""
+    with open(osp.join(REPO_ROOT, 'configs', 'cae', 'README.md')) as f:
+        readme = f.read()
+    section = readme.split('## Semantic segmentation')[1].split('\n## ')[0]
+    listed = set()
+    for name in re.findall(r'^\| `([^`]+\.py)`', section, flags=re.M):
+        listed.update(
+            osp.normpath(osp.join('cae', n)) for n in _expand_braces(name))
+    assert listed == set(CONFIGS), listed ^ set(CONFIGS)
