@@ -132,3 +132,14 @@ def assert_parity(ours, theirs, tolerance: float = 1e-5) -> None:
     assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
     difference = (ours - theirs).abs().max().item()
     assert difference < tolerance, difference
+
+
+def config_header(path: str) -> str:
+    """The leading comment block of a config file, as one line."""
+    lines = []
+    with open(path) as f:
+        for line in f:
+            if not line.startswith('#'):
+                break
+            lines.append(line[1:].strip())
+    return ' '.join(lines)

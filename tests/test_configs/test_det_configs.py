@@ -26,7 +26,7 @@ from mmengine.registry import DefaultScope
 
 from mmcae.datasets.demo import CLASS_NAMES, make_demo_data
 
-from ..conftest import REPO_ROOT, run_python_tool
+from ..conftest import REPO_ROOT, config_header, run_python_tool
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'cae')
 MODEL_DIR = osp.join(REPO_ROOT, 'configs', '_base_', 'models')
@@ -120,13 +120,7 @@ def load(name: str, folder: str = CONFIG_DIR) -> Config:
 
 def header(name: str) -> str:
     """The leading comment block of a config file."""
-    with open(osp.join(CONFIG_DIR, name)) as f:
-        lines = []
-        for line in f:
-            if not line.startswith('#'):
-                break
-            lines.append(line[1:].strip())
-    return ' '.join(lines)
+    return config_header(osp.join(CONFIG_DIR, name))
 
 
 def test_every_config_has_a_row():

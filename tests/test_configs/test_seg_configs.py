@@ -26,7 +26,8 @@ from mmengine.registry import DefaultScope
 
 from mmcae.datasets.demo import CATEGORIES, CLASS_NAMES, make_demo_data
 
-from ..conftest import REPO_ROOT, free_port, run_cmd, run_python_tool
+from ..conftest import (REPO_ROOT, config_header, free_port, run_cmd,
+                        run_python_tool)
 
 CONFIG_DIRS = [osp.join(REPO_ROOT, 'configs', d) for d in ('cae', 'ccmim')]
 SEG_PATTERNS = ('upernet_*.py', 'fpn_*.py', 'vitb_upernet_ade20k.py')
@@ -117,13 +118,7 @@ def load(name: str) -> Config:
 
 def header(name: str) -> str:
     """The leading comment block of a config file."""
-    with open(osp.join(REPO_ROOT, 'configs', name)) as f:
-        lines = []
-        for line in f:
-            if not line.startswith('#'):
-                break
-            lines.append(line[1:].strip())
-    return ' '.join(lines)
+    return config_header(osp.join(REPO_ROOT, 'configs', name))
 
 
 def test_every_config_has_a_row():
