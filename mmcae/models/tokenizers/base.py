@@ -86,23 +86,30 @@ class TokenizerConv2d(nn.Module):
     def conv_bias(self) -> torch.Tensor:
         return getattr(self, self.bias_name)
 
-    def _mkldnn_params(self) -> Tuple[torch.Tensor, torch.Tensor]:
-        """The weight reordered for oneDNN, rebuilt when a parameter was
-        changed in place (loading, ``copy_``) or replaced."""
+    def _mkldnn_params(self,
+                       scale: float = 1.) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The weight (times ``scale``) reordered for oneDNN, rebuilt when a
+        parameter was changed in place (loading, ``copy_``) or replaced."""
         weight, bias = self.conv_weight, self.conv_bias
         key = (weight.data_ptr(), weight._version, bias.data_ptr(),
-               bias._version)
+               bias._version, scale)
         if self._packed is None or self._packed[0] != key:
             padding, stride = [self.padding] * 2, [self.stride] * 2
             packed = torch._C._nn.mkldnn_reorder_conv2d_weight(
-                weight.detach().float().to_mkldnn(), padding, stride, [1, 1],
-                1)
-            self._packed = (key, packed, bias.detach().float().to_mkldnn())
+                (weight.detach().float() * scale).to_mkldnn(), padding,
+                stride, [1, 1], 1)
+            self._packed = (key, packed,
+                            (bias.detach().float() * scale).to_mkldnn())
         return self._packed[1], self._packed[2]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, scale: float = 1.) -> torch.Tensor:
+        """Convolve ``x``; the output times ``scale``.
+
+        On oneDNN tensors the scale is folded into the cached weights
+        (one pass less); elsewhere the output is multiplied by it.
+        """
         if x.is_mkldnn:
-            weight, bias = self._mkldnn_params()
+            weight, bias = self._mkldnn_params(scale)
             return torch.mkldnn_convolution(x, weight, bias,
                                             [self.padding] * 2,
                                             [self.stride] * 2, [1, 1], 1)
@@ -111,7 +118,8 @@ class TokenizerConv2d(nn.Module):
             x, weight, bias = x.half(), weight.half(), bias.half()
         else:
             x = x.float()
-        return F.conv2d(x, weight, bias, self.stride, self.padding)
+        out = F.conv2d(x, weight, bias, self.stride, self.padding)
+        return out if scale == 1. else out * scale
 
     def extra_repr(self) -> str:
         out_channels, in_channels, kernel, _ = self.conv_weight.shape

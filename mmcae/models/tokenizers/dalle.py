@@ -72,8 +72,16 @@ class DALLEEncoderBlock(nn.Module):
             ]))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # (ReLU is not in place: x also feeds the identity path)
-        return self.id_path(x) + self.res_path(x) * self.post_gain
+        if not x.is_mkldnn:  # the reference computation
+            return self.id_path(x) + self.res_path(x) * self.post_gain
+        # oneDNN inference: in-place ReLUs and sum, post_gain folded into
+        # conv_4's cached weights (the same numbers up to float rounding)
+        res = self.res_path
+        out = res.conv_1(torch.relu(x)).relu_()  # x feeds id_path too
+        out = res.conv_2(out).relu_()
+        out = res.conv_3(out).relu_()
+        out = res.conv_4(out, scale=self.post_gain)
+        return out.add_(self.id_path(x))
 
 
 @MODELS.register_module()
