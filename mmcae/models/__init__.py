@@ -4,5 +4,6 @@ algorithms. Importing this package registers them in
 :mod:`mmcae.registry`)."""
 from .backbones import *  # noqa: F401,F403
 from .tokenizers import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .selfsup import *  # noqa: F401,F403

@@ -1,0 +1,42 @@
+# ImageNet-1k for end-to-end fine-tuning (the BEiT protocol the CAE papers
+# follow): random resized crop (bicubic) + flip + RandAugment
+# rand-m9-mstd0.5-inc1 (2 ops, magnitude 9 of 10, std 0.5, timm's
+# "increasing" policies) + random erasing (p 0.25, per-pixel random fill);
+# test: short side 256 (bicubic), central 224 crop. Mixup / CutMix and label
+# smoothing are in the model (configs/_base_/models/vit-base-p16_finetune.py).
+_base_ = ['./imagenet_bs64.py']
+
+# RandAugment pads with the ImageNet mean in BGR order (images are BGR until
+# the data preprocessor); random erasing draws from N(mean, std), BGR too
+bgr_mean = [103.53, 116.28, 123.675]
+bgr_std = [57.375, 57.12, 58.395]
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='RandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=9,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=[round(x) for x in bgr_mean],
+                     interpolation='bicubic')),
+    dict(
+        type='RandomErasing',
+        erase_prob=0.25,
+        mode='rand',
+        min_area_ratio=0.02,
+        max_area_ratio=1 / 3,
+        fill_color=bgr_mean,
+        fill_std=bgr_std),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
