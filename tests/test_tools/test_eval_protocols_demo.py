@@ -1,0 +1,82 @@
+"""The three demo evaluation configs (linear probe, attentive probe,
+fine-tuning) through tools/train.py, from a full CAE pretraining
+checkpoint of the demo CAE config, on the 'small' demo ImageNet set."""
+import os.path as osp
+import re
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from ..conftest import run_python_tool
+
+CONFIGS = {
+    'linear': 'configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-'
+    '20e_demo-in1k.py',
+    'attentive': 'configs/cae/benchmarks/vit-tiny-p8_attentive-probe_1xb64-'
+    'sgd-20e_demo-in1k.py',
+    'finetune': 'configs/cae/benchmarks/vit-tiny-p8_finetune_1xb64-20e_'
+    'demo-in1k.py',
+}
+CAE_DEMO = 'configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py'
+
+
+@pytest.fixture(scope='module')
+def demo_and_cae_checkpoint(tmp_path_factory):
+    """The small demo set and a full CAE checkpoint (encoder, regressor,
+    decoder...) of the demo CAE model, as tools/train.py saves it."""
+    from mmcae.datasets.demo import make_demo_data
+    from mmpretrain.registry import MODELS
+    root = tmp_path_factory.mktemp('eval_demo')
+    make_demo_data(str(root / 'demo'), size='small')
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    cae = MODELS.build(Config.fromfile(CAE_DEMO).model)
+    cae.init_weights()
+    checkpoint = str(root / 'cae_demo.pth')
+    torch.save(dict(meta=dict(epoch=1), state_dict=cae.state_dict()),
+               checkpoint)
+    encoder = {
+        k[len('backbone.'):]: v
+        for k, v in cae.state_dict().items() if k.startswith('backbone.')
+    }
+    return str(root / 'demo' / 'imagenet'), checkpoint, encoder
+
+
+@pytest.mark.parametrize('protocol', sorted(CONFIGS))
+def test_demo_protocol_trains_and_evaluates(tmp_path, protocol,
+                                            demo_and_cae_checkpoint):
+    data_root, checkpoint, encoder = demo_and_cae_checkpoint
+    work_dir = tmp_path / protocol
+    options = [
+        f'{split}_dataloader.dataset.data_root={data_root}'
+        for split in ('train', 'val', 'test')
+    ] + [
+        f'model.backbone.init_cfg.checkpoint={checkpoint}',
+        'train_dataloader.batch_size=16', 'train_cfg.max_epochs=2',
+        'train_cfg.val_interval=2', 'default_hooks.logger.interval=1'
+    ]
+    result = run_python_tool('tools/train.py', CONFIGS[protocol],
+                             '--work-dir', str(work_dir), '--cfg-options',
+                             *options)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert f"loading '{checkpoint}' (mmcae layout) into ViT" in log
+    losses = [float(x) for x in re.findall(r'\bloss: ([0-9.]+)', log)]
+    assert len(losses) == 6 and all(0 < x < 10 for x in losses), losses
+    top1 = re.findall(r'accuracy/top1: ([0-9.]+)', log)
+    assert top1 and 0 <= float(top1[-1]) <= 100
+    saved = torch.load(
+        osp.join(work_dir, 'epoch_2.pth'), map_location='cpu',
+        weights_only=False)['state_dict']
+    if protocol == 'finetune':
+        # fine-tuning moves the encoder away from the pretrained weights
+        assert not torch.equal(saved['backbone.blocks.0.attn.qkv.weight'],
+                               encoder['blocks.0.attn.qkv.weight'])
+    else:
+        # a probe leaves every loaded encoder weight bit-identical
+        for key, value in encoder.items():
+            if f'backbone.{key}' in saved:
+                assert torch.equal(saved[f'backbone.{key}'], value), key
+        assert 'backbone.blocks.3.mlp.fc2.weight' in saved
