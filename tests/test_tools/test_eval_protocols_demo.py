@@ -1,6 +1,7 @@
 """The three demo evaluation configs (linear probe, attentive probe,
 fine-tuning) through tools/train.py, from a full CAE pretraining
 checkpoint of the demo CAE config, on the 'small' demo ImageNet set."""
+import glob
 import os.path as osp
 import re
 
@@ -9,15 +10,14 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from ..conftest import run_python_tool
+from ..conftest import REPO_ROOT, run_python_tool
 
+#: protocol -> its demo config (the name's second field)
 CONFIGS = {
-    'linear': 'configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-'
-    '20e_demo-in1k.py',
-    'attentive': 'configs/cae/benchmarks/vit-tiny-p8_attentive-probe_1xb64-'
-    'sgd-20e_demo-in1k.py',
-    'finetune': 'configs/cae/benchmarks/vit-tiny-p8_finetune_1xb64-20e_'
-    'demo-in1k.py',
+    osp.basename(path).split('_')[1].split('-')[0]: osp.relpath(
+        path, REPO_ROOT)
+    for path in glob.glob(
+        osp.join(REPO_ROOT, 'configs/cae/benchmarks/*_demo-in1k.py'))
 }
 CAE_DEMO = 'configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py'
 
@@ -42,6 +42,10 @@ def demo_and_cae_checkpoint(tmp_path_factory):
         for k, v in cae.state_dict().items() if k.startswith('backbone.')
     }
     return str(root / 'demo' / 'imagenet'), checkpoint, encoder
+
+
+def test_one_demo_config_per_protocol():
+    assert sorted(CONFIGS) == ['attentive', 'finetune', 'linear'], CONFIGS
 
 
 @pytest.mark.parametrize('protocol', sorted(CONFIGS))

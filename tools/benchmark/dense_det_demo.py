@@ -36,17 +36,16 @@ Each run is ``tools/train.py`` on a generated config (in its work dir) in
 its own subprocess: the numbers are those a user gets from the tools.
 """
 import argparse
-import glob
 import json
 import math
 import os
 import os.path as osp
-import subprocess
 import sys
-import time
 from typing import Dict, List, Optional
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from train_subprocess import (REPO_ROOT, TrainProcess, run_all,
+                              scalar_records)
+
 RANDOM_CONFIG = 'configs/cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py'
 PRETRAINED_CONFIG = \
     'configs/cae/mask-rcnn_cae-demo-vit-tiny-p8_1xb4-12e_demo-coco.py'
@@ -180,65 +179,26 @@ randomness = dict(seed={seed})
 """
 
 
-def _scalars(work_dir: str) -> List[dict]:
-    paths = sorted(
-        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not paths:
-        return []
-    with open(paths[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-class Run:
+class Run(TrainProcess):
     """One variant: its generated config and its tools/train.py
     subprocess."""
 
     def __init__(self, name: str, base: str, args: argparse.Namespace,
                  encoder: Dict, checkpoint: Optional[str]):
-        self.name = name
-        self.work_dir = osp.join(args.work_dir, name)
-        os.makedirs(self.work_dir, exist_ok=True)
-        self.config = osp.join(self.work_dir, f'{name}.py')
-        with open(self.config, 'w') as f:
+        work_dir = osp.join(args.work_dir, name)
+        os.makedirs(work_dir, exist_ok=True)
+        config = osp.join(work_dir, f'{name}.py')
+        with open(config, 'w') as f:
             f.write(
                 derived_config(base, osp.abspath(args.data_root) + '/',
                                args.iters, args.seed, encoder, checkpoint))
-        self.log_path = osp.join(self.work_dir, 'train.log')
-        self.iters = args.iters
-        self.threads = args.threads
-        self.process: Optional[subprocess.Popen] = None
-        self.start = 0.
-
-    def launch(self) -> None:
-        """Start tools/train.py on the generated config."""
-        env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join(
-            [REPO_ROOT, env.get('PYTHONPATH', '')]).rstrip(os.pathsep)
-        # one OpenMP team per run: more threads than free cores makes
-        # OpenMP's barriers spin (several times slower on a shared CPU)
-        env['OMP_NUM_THREADS'] = str(self.threads)
-        print(f'[{self.name}] tools/train.py {self.config} ({self.iters} '
-              f'iterations, {self.threads} thread(s); log: '
-              f'{self.log_path})', flush=True)
-        self.start = time.time()
-        with open(self.log_path, 'w') as log:
-            self.process = subprocess.Popen(
-                [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'),
-                 self.config, '--work-dir', self.work_dir],
-                cwd=REPO_ROOT, env=env, stdout=log,
-                stderr=subprocess.STDOUT)
+        super().__init__(name, config, work_dir, None, args.threads,
+                         osp.join(work_dir, 'train.log'))
 
     def wait(self) -> Dict:
         """Wait for the run; returns its metrics, losses and time."""
-        returncode = self.process.wait()
-        seconds = time.time() - self.start
-        if returncode != 0:
-            with open(self.log_path) as f:
-                tail = f.read()[-3000:]
-            raise SystemExit(f'[{self.name}] training failed (exit '
-                             f'{returncode}); end of {self.log_path}:\n'
-                             f'{tail}')
-        records = _scalars(self.work_dir)
+        seconds = super().wait()
+        records = scalar_records(self.work_dir)
         evaluated = [r for r in records if 'coco/bbox_mAP' in r]
         if not evaluated:
             raise SystemExit(f'[{self.name}] no CocoMetric result in '
@@ -325,15 +285,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         runs={})
     runs = [Run(name, base, args, encoder, checkpoint)
             for name, base, checkpoint in variants]
-    if args.sequential:
-        for run in runs:
-            run.launch()
-            results['runs'][run.name] = run.wait()
-    else:  # side by side, one core each
-        for run in runs:
-            run.launch()
-        for run in runs:
-            results['runs'][run.name] = run.wait()
+    results['runs'].update(run_all(runs, args.sequential))
     runs = results['runs']
     if len(runs) == 2:
         results['gain'] = {

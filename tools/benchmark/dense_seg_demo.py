@@ -36,17 +36,16 @@ weights); the default 300 iterations take about 5 minutes there, and
 largest for short schedules: random weights catch up with longer ones.
 """
 import argparse
-import glob
 import json
 import math
 import os
 import os.path as osp
-import subprocess
 import sys
-import time
 from typing import Dict, List, Optional
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from train_subprocess import (TrainProcess, loss_window, run_all,
+                              scalar_records)
+
 DEFAULT_CONFIG = osp.join('configs', 'cae',
                           'upernet_vit-tiny-p8_1xb4-200i_demo-ade20k.py')
 
@@ -63,40 +62,25 @@ def schedule_options(iters: int, warmup: int) -> List[str]:
 
 
 def read_scalars(work_dir: str) -> Dict[str, object]:
-    """The last validation metrics and the train losses of a run, from the
-    scalars mmengine's LocalVisBackend wrote."""
-    paths = sorted(
-        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not paths:
-        raise RuntimeError(f'no vis_data/scalars.json under {work_dir}')
-    losses, metrics = [], None
-    with open(paths[-1]) as f:
-        for line in f:
-            entry = json.loads(line)
-            if 'loss' in entry:
-                losses.append(entry['loss'])
-            if 'mIoU' in entry:
-                metrics = entry
-    if metrics is None:
-        raise RuntimeError(f'{paths[-1]} holds no validation metrics')
-    window = max(1, len(losses) // 10)
+    """The last validation metrics and the train losses of a run."""
+    records = scalar_records(work_dir)
+    evaluated = [r for r in records if 'mIoU' in r]
+    if not evaluated:
+        raise RuntimeError(f'{work_dir} logged no validation metrics')
+    metrics = evaluated[-1]
     return dict(
         mIoU=metrics['mIoU'],
         mAcc=metrics['mAcc'],
         aAcc=metrics['aAcc'],
-        first_loss=sum(losses[:window]) / window,
-        last_loss=sum(losses[-window:]) / window)
+        **loss_window(records))
 
 
-class TrainRun:
-    """One ``tools/train.py`` run in its own subprocess."""
+class TrainRun(TrainProcess):
+    """One ``tools/train.py`` run of the demo config in its own
+    subprocess."""
 
     def __init__(self, name: str, args: argparse.Namespace,
                  init_options: List[str]):
-        self.name = name
-        self.work_dir = osp.join(args.work_dir, name)
-        self.log_path = osp.join(args.work_dir, f'{name}.log')
-        self.threads = args.threads
         options = [
             f'{loader}.dataset.data_root={args.data_root}'
             for loader in ('train_dataloader', 'val_dataloader',
@@ -105,39 +89,13 @@ class TrainRun:
         options += schedule_options(args.iters, args.warmup)
         options += [f'randomness.seed={args.seed}'] + init_options
         options += args.cfg_options or []
-        self.command = [
-            sys.executable,
-            osp.join(REPO_ROOT, 'tools', 'train.py'), args.config,
-            '--work-dir', self.work_dir, '--cfg-options', *options
-        ]
-        self.process: Optional[subprocess.Popen] = None
-        self.start_time = 0.
-
-    def start(self) -> None:
-        os.makedirs(osp.dirname(self.log_path), exist_ok=True)
-        env = dict(os.environ)
-        # one OpenMP team per run: threads beyond the free cores wait on
-        # each other at every op (several times slower on a shared CPU)
-        env['OMP_NUM_THREADS'] = str(self.threads)
-        print(f'[{self.name}] {self.threads} thread(s), log '
-              f'{self.log_path}:\n  ' + ' '.join(self.command),
-              flush=True)
-        self.start_time = time.perf_counter()
-        with open(self.log_path, 'w') as log:
-            self.process = subprocess.Popen(
-                self.command, cwd=REPO_ROOT, env=env, stdout=log,
-                stderr=subprocess.STDOUT)
+        super().__init__(
+            name, args.config, osp.join(args.work_dir, name), options,
+            args.threads, osp.join(args.work_dir, f'{name}.log'))
 
     def wait(self) -> Dict[str, object]:
         """Wait for the run; returns its metrics and wall time."""
-        returncode = self.process.wait()
-        seconds = time.perf_counter() - self.start_time
-        if returncode != 0:
-            with open(self.log_path) as log:
-                tail = log.read()[-3000:]
-            raise RuntimeError(
-                f'[{self.name}] tools/train.py failed ({returncode}); log '
-                f'{self.log_path}:\n{tail}')
+        seconds = super().wait()
         result = read_scalars(self.work_dir)
         result.update(seconds=round(seconds, 1), log=self.log_path)
         print(f'[{self.name}] mIoU {result["mIoU"]:.2f}  mAcc '
@@ -204,16 +162,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             osp.abspath(args.pretrained)
         ]))
     runs.append(TrainRun('random', args, ['model.backbone.init_cfg=None']))
-    results = {}
-    if args.sequential:
-        for run in runs:
-            run.start()
-            results[run.name] = run.wait()
-    else:  # side by side
-        for run in runs:
-            run.start()
-        for run in runs:
-            results[run.name] = run.wait()
+    results = run_all(runs, args.sequential)
     summary = dict(
         config=args.config,
         data_root=args.data_root,
