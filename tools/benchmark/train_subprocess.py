@@ -105,10 +105,11 @@ def scalar_records(work_dir: str) -> List[dict]:
 
 def loss_window(records: List[dict]) -> dict:
     """Mean train loss of the first and of the last tenth of the logged
-    steps (at least one each)."""
+    steps (at least one each; NaN when the run was shorter than the
+    logging interval)."""
     losses = [r['loss'] for r in records if 'loss' in r]
     if not losses:
-        raise RuntimeError('no train loss was logged')
+        return dict(first_loss=float('nan'), last_loss=float('nan'))
     window = max(1, len(losses) // 10)
     return dict(
         first_loss=round(sum(losses[:window]) / window, 4),
