@@ -47,6 +47,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture
+def mmpretrain_scope():
+    """mmpretrain as the default scope for one test, restored afterwards
+    (``init_default_scope`` would leak into every later test)."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        yield
+
+
 @pytest.fixture(scope='session')
 def tiny_imagenet(tmp_path_factory) -> str:
     """8 RGB 32x32 PNGs in ImageNet folder layout, 2 classes (dark and

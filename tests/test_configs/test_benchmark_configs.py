@@ -307,13 +307,13 @@ def test_header(name):
 
 
 def _build(cfg: Config):
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
 
     import mmcae  # noqa: F401
-    init_default_scope('mmpretrain')
     cfg.model.backbone.init_cfg = None
-    return MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg.model)
 
 
 def _shrink_large(cfg: Config) -> Config:
@@ -333,7 +333,7 @@ BUILT = [n for n in CONFIGS if n.endswith('_in1k.py') and 'deit' not in n]
 
 
 @pytest.mark.parametrize('name', BUILT)
-def test_in1k_model_builds(name):
+def test_in1k_model_builds(name, mmpretrain_scope):
     """The ImageNet paper configs' models (ViT-S/B full size, ViT-L at
     its depth but 32 wide): the probes' encoder has no trainable parameter
     and all its blocks stay in eval mode after ``model.train()``, their

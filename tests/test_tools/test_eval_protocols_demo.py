@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 
 from ..conftest import REPO_ROOT, run_python_tool
 
@@ -30,9 +30,9 @@ def demo_and_cae_checkpoint(tmp_path_factory):
     from mmpretrain.registry import MODELS
     root = tmp_path_factory.mktemp('eval_demo')
     make_demo_data(str(root / 'demo'), size='small')
-    init_default_scope('mmpretrain')
     torch.manual_seed(0)
-    cae = MODELS.build(Config.fromfile(CAE_DEMO).model)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        cae = MODELS.build(Config.fromfile(CAE_DEMO).model)
     cae.init_weights()
     checkpoint = str(root / 'cae_demo.pth')
     torch.save(dict(meta=dict(epoch=1), state_dict=cae.state_dict()),

@@ -6,10 +6,11 @@ import copy
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 import mmcae  # noqa: F401
 from mmcae.engine import ProbeOptimWrapperConstructor
+
+pytestmark = pytest.mark.usefixtures('mmpretrain_scope')
 
 LINEAR = 'configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-20e_' \
     'demo-in1k.py'
@@ -23,7 +24,6 @@ def _build(config: str):
     from mmengine.optim import build_optim_wrapper
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(config)
-    init_default_scope('mmpretrain')
     cfg.model.backbone.init_cfg = None
     cfg.model.backbone.drop_path_rate = 0.5
     cfg.model.backbone.drop_rate = 0.3
@@ -77,7 +77,6 @@ def test_one_step_changes_only_the_probe(config):
 def test_refuses_an_encoder_that_is_not_frozen():
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(LINEAR)
-    init_default_scope('mmpretrain')
     cfg.model.backbone.init_cfg = None
     cfg.model.backbone.frozen_stages = 2  # of 4 blocks
     model = MODELS.build(cfg.model)
@@ -97,7 +96,6 @@ def test_refuses_an_encoder_that_is_not_frozen():
 def test_lars_groups_and_clear_config_errors():
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(LINEAR)
-    init_default_scope('mmpretrain')
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model)
     optim = ProbeOptimWrapperConstructor(
