@@ -12,7 +12,7 @@
 # Random-init reference: --cfg-options model.backbone.init_cfg=None
 _base_ = [
     '../../_base_/models/vit-base-p16_attentive-probe.py',
-    '../../_base_/datasets/demo_imagenet.py',
+    '../../_base_/datasets/demo_imagenet_64px.py',
     '../../_base_/schedules/probe_sgd_90e.py',
 ]
 
@@ -31,36 +31,6 @@ model = dict(
             'epoch_10.pth')),
     head=dict(
         num_classes=8, in_channels=embed_dims, num_heads=4, topk=(1, )))
-
-# 64 px crops; test: short side 73 (= 64 / 0.875), central 64 crop
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, backend='pillow',
-         interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=73, edge='short', backend='pillow',
-         interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    drop_last=True,
-    dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_evaluator = val_evaluator
 
 # fp32 on CPU. lr 0.1: the paper's 0.4 at the batch 8192 scaled to 64
 # would be 0.003, too small for 740 steps; 0.1 is the usual SGD probe rate

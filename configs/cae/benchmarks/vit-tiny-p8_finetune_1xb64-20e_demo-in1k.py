@@ -11,7 +11,7 @@
 # Random-init reference: --cfg-options model.backbone.init_cfg=None
 _base_ = [
     '../../_base_/models/vit-base-p16_finetune.py',
-    '../../_base_/datasets/demo_imagenet.py',
+    '../../_base_/datasets/demo_imagenet_64px.py',
     '../../_base_/schedules/finetune_adamw-layer-decay_100e.py',
 ]
 
@@ -30,6 +30,7 @@ model = dict(
             'epoch_10.pth')),
     head=dict(num_classes=8, in_channels=embed_dims, topk=(1, )))
 
+# the 64 px base's crops + flip, then BEiT's RandAugment and random erasing
 bgr_mean = [103.53, 116.28, 123.675]
 bgr_std = [57.375, 57.12, 58.395]
 train_pipeline = [
@@ -56,27 +57,7 @@ train_pipeline = [
         fill_std=bgr_std),
     dict(type='PackInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=73, edge='short', backend='pillow',
-         interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    drop_last=True,
-    dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_evaluator = val_evaluator
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 # fp32 on CPU; lr 1e-3 for the batch 64 (the paper's 8e-3 / 4096 per
 # sample would be 1.25e-4, too small for 740 steps), decay 0.75 for 4

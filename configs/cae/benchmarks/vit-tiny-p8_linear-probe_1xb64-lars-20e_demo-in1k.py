@@ -11,7 +11,7 @@
 # Random-init reference: --cfg-options model.backbone.init_cfg=None
 _base_ = [
     '../../_base_/models/vit-base-p16_linear-probe.py',
-    '../../_base_/datasets/demo_imagenet.py',
+    '../../_base_/datasets/demo_imagenet_64px.py',
     '../../_base_/schedules/probe_lars_90e.py',
 ]
 
@@ -30,36 +30,6 @@ model = dict(
             'epoch_10.pth')),
     neck=dict(input_features=embed_dims),
     head=dict(num_classes=8, in_channels=embed_dims, topk=(1, )))
-
-# 64 px crops; test: short side 73 (= 64 / 0.875), central 64 crop
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=img_size, backend='pillow',
-         interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=73, edge='short', backend='pillow',
-         interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    drop_last=True,
-    dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_evaluator = val_evaluator
 
 # fp32 on CPU. lr: the paper's 6.4, NOT scaled to the batch of 64: LARS
 # steps each layer by lr x 0.001 x its weight norm whatever the batch, and
