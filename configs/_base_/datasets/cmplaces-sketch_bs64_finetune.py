@@ -17,29 +17,11 @@
 # in both files), e.g.
 #   abbey/0001.jpg 0
 # Validation and test both run on meta/val.txt.
-_base_ = ['./imagenet_bs64_finetune.py']
+# Everything but the folder is the Clipart base's.
+_base_ = ['./cmplaces-clipart_bs64_finetune.py']
 
-dataset_type = 'CustomDataset'
 data_root = 'data/cmplaces/sketch'
 
-data_preprocessor = dict(num_classes=205)
-
-# _delete_: the ImageNet base's ``split`` is not an argument of
-# CustomDataset
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='meta/train.txt',
-        data_prefix='',
-        pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='meta/val.txt',
-        data_prefix='',
-        pipeline={{_base_.test_pipeline}}))
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
