@@ -35,7 +35,7 @@ mmcae's conventions on top of mim's (read by ``collect_results.py``,
 import math
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from mmengine.fileio import load
 
@@ -222,6 +222,41 @@ def models_of_config(models: Dict[str, dict],
         name for name, entry in models.items()
         if osp.basename(entry.get('Config', '')) == base
     ]
+
+
+def match_entry(models: Dict[str, dict], config: str,
+                encoder_checkpoint: Optional[str] = None
+                ) -> Tuple[Optional[str], List[str]]:
+    """The metafile entry a run of ``config`` reproduces.
+
+    Entries are found by the config's file name (:func:`models_of_config`).
+    When several share it (one downstream config, several encoders), the
+    one whose ``Metadata['Encoder Checkpoint']`` has the file name of
+    ``encoder_checkpoint`` (the run's ``model.backbone.init_cfg.checkpoint``)
+    is chosen. Nothing is guessed.
+
+    Args:
+        models (dict): :func:`load_model_index`'s result.
+        config (str): the run's config file (path or file name).
+        encoder_checkpoint (str, optional): the checkpoint the run's
+            backbone loaded.
+
+    Returns:
+        tuple[str | None, list[str]]: the entry's name (None when no entry
+        or several match) and the candidates (the entries sharing the
+        config's file name; empty when no entry has it).
+    """
+    candidates = models_of_config(models, config)
+    if len(candidates) == 1:
+        return candidates[0], candidates
+    wanted = osp.basename(encoder_checkpoint or '')
+    matches = [
+        name for name in candidates
+        if wanted and osp.basename(
+            str((models[name].get('Metadata') or {}).get(
+                'Encoder Checkpoint') or '')) == wanted
+    ]
+    return (matches[0] if len(matches) == 1 else None), candidates
 
 
 def unique(items: Iterable) -> list:
