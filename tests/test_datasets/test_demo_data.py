@@ -52,6 +52,35 @@ def test_same_seed_same_bytes_other_seed_differs(demo, tmp_path):
     assert set(images) <= set(mismatch)
 
 
+def test_sets_written_apart_are_the_same_bytes_and_stamped(demo, tmp_path):
+    """The quickstart writes the two sets in parallel processes: the same
+    bytes as one call, and a stamp that says each set is complete."""
+    from mmcae.datasets.demo import demo_set_complete
+    apart = str(tmp_path / 'apart')
+    for demo_set in ('scenes', 'imagenet'):
+        assert not demo_set_complete(apart, demo_set, 0, 'small')
+        result = run_python_tool('tools/misc/make_demo_data.py', '--out',
+                                 apart, '--size', 'small', '--sets',
+                                 demo_set)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert demo_set_complete(apart, demo_set, 0, 'small')
+        assert not demo_set_complete(apart, demo_set, 1, 'small')
+        assert not demo_set_complete(apart, demo_set, 0, 'medium')
+    files = _all_files(demo)
+    assert _all_files(apart) == files
+    _, mismatch, errors = filecmp.cmpfiles(demo, apart, files, shallow=False)
+    assert mismatch == [] and errors == []
+    # a complete set is left alone (no file is rewritten)
+    probe = osp.join(apart, 'imagenet', 'meta', 'train.txt')
+    os.utime(probe, (0, 0))
+    result = run_python_tool('tools/misc/make_demo_data.py', '--out', apart,
+                             '--size', 'small', '--skip-complete')
+    assert result.returncode == 0 and 'already complete' in result.stdout
+    assert os.stat(probe).st_mtime == 0
+    with pytest.raises(ValueError, match='unknown demo sets'):
+        make_demo_data(apart, sets=['imagenet', 'cityscapes'])
+
+
 def _scene(split_index, split='train'):
     rng = _rng(0, 'scenes', split, split_index)
     return draw_scene(rng, SMALL.scene_size, SMALL.scene_size,

@@ -19,7 +19,7 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Dict, List, NamedTuple
+from typing import Dict, List, NamedTuple, Sequence
 
 import numpy as np
 from PIL import Image
@@ -170,25 +170,61 @@ def write_scenes(root: str, seed: int, size: DemoSize) -> int:
     return count
 
 
+#: the sets make_demo_data can write (the scenes are ADE20K and COCO)
+DEMO_SETS = ('imagenet', 'scenes')
+
+
+def _stamp_path(out: str, demo_set: str) -> str:
+    return osp.join(out, f'.{demo_set}.done.json')
+
+
+def demo_set_complete(out: str, demo_set: str, seed: int = 0,
+                      size: str = 'small') -> bool:
+    """Whether ``out`` holds a COMPLETE ``demo_set`` of this seed and size.
+
+    :func:`make_demo_data` writes a stamp file after the last image of a
+    set, so an interrupted generation is not mistaken for a finished one.
+    """
+    path = _stamp_path(out, demo_set)
+    if not osp.isfile(path):
+        return False
+    with open(path) as f:
+        stamp = json.load(f)
+    return stamp.get('seed') == seed and stamp.get('size') == size
+
+
 def make_demo_data(out: str = 'data/demo',
                    seed: int = 0,
-                   size: str = 'small') -> Dict[str, float]:
-    """Write the three demo datasets under ``out``.
+                   size: str = 'small',
+                   sets: Sequence[str] = DEMO_SETS) -> Dict[str, float]:
+    """Write the demo datasets under ``out``.
 
     Args:
         out (str): output folder.
         seed (int): the seed; same seed, same bytes.
         size (str): 'small' (CI) or 'medium' (quickstart).
+        sets (Sequence[str]): which of ``'imagenet'`` and ``'scenes'``
+            (ADE20K + COCO) to write; each image has its own seed, so
+            writing them in separate processes gives the same bytes.
 
     Returns:
         dict: images written per set and the seconds it took.
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+    unknown = sorted(set(sets) - set(DEMO_SETS))
+    if unknown:
+        raise ValueError(f'unknown demo sets {unknown}; choose from '
+                         f'{list(DEMO_SETS)}')
     start = time.perf_counter()
-    num_cls = write_imagenet(osp.join(out, 'imagenet'), seed, SIZES[size])
-    num_scenes = write_scenes(out, seed, SIZES[size])
-    return dict(
-        imagenet_images=num_cls,
-        scenes=num_scenes,
-        seconds=round(time.perf_counter() - start, 2))
+    report = dict(imagenet_images=0, scenes=0)
+    if 'imagenet' in sets:
+        report['imagenet_images'] = write_imagenet(
+            osp.join(out, 'imagenet'), seed, SIZES[size])
+    if 'scenes' in sets:
+        report['scenes'] = write_scenes(out, seed, SIZES[size])
+    for demo_set in sets:
+        with open(_stamp_path(out, demo_set), 'w') as f:
+            json.dump(dict(seed=seed, size=size), f)
+    report['seconds'] = round(time.perf_counter() - start, 2)
+    return report

@@ -1,0 +1,25 @@
+# Quickstart, step 3b: attentive probe (ATT) of the quickstart's CAE
+# encoder on the 'medium' demo ImageNet set: the demo ATT config
+# (configs/cae/benchmarks/vit-tiny-p8_attentive-probe_1xb64-sgd-20e_demo-
+# in1k.py: frozen encoder, one learned query cross-attending to all its
+# tokens, BatchNorm without affine, a linear layer, SGD) for 10 epochs with
+# 1 warmup. Random encoder by default; the quickstart loads the published
+# encoder with
+#   --cfg-options model.backbone.init_cfg._delete_=True \
+#       model.backbone.init_cfg.type=Pretrained \
+#       model.backbone.init_cfg.checkpoint=PATH
+_base_ = [
+    '../cae/benchmarks/vit-tiny-p8_attentive-probe_1xb64-sgd-20e_demo-in1k.py'
+]
+
+model = dict(backbone=dict(init_cfg=None))
+max_epochs, warmup_epochs = 10, 1
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0,
+         end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
+         eta_min=0., by_epoch=True, begin=warmup_epochs, end=max_epochs,
+         convert_to_iter_based=True),
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+default_hooks = dict(checkpoint=dict(interval=max_epochs))
