@@ -25,6 +25,8 @@ mmcae's conventions on top of mim's (read by ``collect_results.py``,
   ``Table`` is ``{collection paper id}-{table number}``; a paper table's
   rows are the distinct (Method, Arch, Epochs), its columns the distinct
   ``Column`` labels, in the order the metafiles give them.
+* ``Metadata.Pretrained`` (downstream entries) names the pretraining
+  entry whose encoder the row loads, where the index has one.
 * ``Metadata.Encoder Checkpoint`` (downstream entries) is the checkpoint
   the row loads (``model.backbone.init_cfg.checkpoint``); it tells apart
   entries that share a config.

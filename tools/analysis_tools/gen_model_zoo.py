@@ -111,15 +111,15 @@ def encoder_cell(models: Dict[str, dict], entry: dict) -> str:
     """The pretraining entry whose encoder a downstream entry loads, and the
     checkpoint file (``Metadata['Encoder Checkpoint']``).
 
-    The pretraining entry is the one ``Metadata['Pretrained Model']`` names,
-    else the one whose config name is part of the checkpoint's path (the
+    The pretraining entry is the one ``Metadata['Pretrained']`` names (the
+    metafile convention of :mod:`mmcae.utils.model_zoo`), else the one whose config name is part of the checkpoint's path (the
     work dir tools/train.py gives it).
     """
     metadata = entry.get('Metadata') or {}
     checkpoint = metadata.get('Encoder Checkpoint')
     if not checkpoint:
         return '-'
-    named = metadata.get('Pretrained Model')
+    named = metadata.get('Pretrained')
     if named not in models:
         named = None
         path = str(checkpoint).replace('\\', '/')
