@@ -1,0 +1,46 @@
+"""tools/analysis_tools/get_flops.py on a tiny config, and the FLOPs of
+the attention that mmengine's counter skips."""
+import re
+
+from mmengine.config import Config
+
+from mmcae.utils.complexity import build_model, model_complexity
+
+from ..conftest import REPO_ROOT, run_python_tool
+
+TINY = 'configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-20e_demo-in1k.py'  # noqa: E501
+
+
+def test_tool_prints_the_built_models_parameters():
+    result = run_python_tool('tools/analysis_tools/get_flops.py', TINY,
+                             '--shape', '64', '64')
+    assert result.returncode == 0, result.stderr[-2000:]
+    model = build_model(Config.fromfile(f'{REPO_ROOT}/{TINY}'))
+    params = sum(p.numel() for p in model.parameters())
+    printed = re.search(r'parameters \(model\):\s+([\d,]+)', result.stdout)
+    assert int(printed.group(1).replace(',', '')) == params
+    assert '1 x 3 x 64 x 64' in result.stdout
+
+
+def test_encoder_flops_count_the_attention_products():
+    """64 px, 8 px patches: 64 tokens + [CLS]; every matmul by hand."""
+    cfg = Config.fromfile(f'{REPO_ROOT}/{TINY}')
+    info = model_complexity(cfg, (64, 64))
+    tokens, dims, depth, hidden = 65, 64, 4, 256
+    per_block = (tokens * dims * 3 * dims  # qkv
+                 + 2 * tokens * tokens * dims  # q k^T and attn v
+                 + tokens * dims * dims  # projection
+                 + 2 * tokens * dims * hidden)  # MLP
+    patch_embed = 64 * dims * 3 * 8 * 8
+    expected = depth * per_block + patch_embed
+    # norms, activations and adds are not counted or are small
+    assert abs(info['flops'] - expected) / expected < 0.03, (info, expected)
+    assert info['encoder_params'] == sum(
+        p.numel() for p in build_model(cfg).backbone.parameters())
+
+
+def test_bad_config_names_the_file():
+    result = run_python_tool('tools/analysis_tools/get_flops.py',
+                             'configs/cae/no_such_config.py')
+    assert result.returncode != 0
+    assert 'no_such_config.py' in result.stdout + result.stderr

@@ -1,0 +1,172 @@
+"""The model index: every metafile entry against its config, the metric
+keys against the real metric classes, and model_zoo.md up to date."""
+import math
+import os.path as osp
+import re
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmcae.utils.errors import UserError
+from mmcae.utils.model_zoo import (TASKS, evaluator_metric_keys,
+                                   load_model_index, paper_results,
+                                   paper_tables, to_percent)
+
+from ..conftest import REPO_ROOT, run_python_tool
+
+MODELS = load_model_index()
+DATASETS = ('ImageNet-1k', 'ADE20K', 'COCO')
+TABLE_ID = re.compile(r'^(cae-arxiv|cae-ijcv|ccmim|unissl)-\d+$')
+
+
+def test_index_imports_every_method_and_has_entries():
+    metafiles = {entry['Metafile'] for entry in MODELS.values()}
+    assert 'configs/cae/metafile.yml' in metafiles
+    for method in ('cae', 'ccmim', 'unissl'):
+        assert osp.isfile(osp.join(REPO_ROOT, 'configs', method,
+                                   'metafile.yml'))
+    assert len(MODELS) >= 30
+    # the tables collect_results can print
+    assert {'cae-arxiv-1', 'cae-arxiv-3', 'cae-arxiv-4'} <= set(
+        paper_tables(MODELS))
+
+
+@pytest.mark.parametrize('name', sorted(MODELS))
+def test_entry_matches_its_config(name):
+    entry = MODELS[name]
+    config = osp.join(REPO_ROOT, entry['Config'])
+    assert osp.isfile(config), f'{name}: {config} does not exist'
+    cfg = Config.fromfile(config)
+    metadata = entry['Metadata']
+    assert metadata['Parameters'] > 0 and metadata['FLOPs'] > 0
+    results = entry['Results']
+    if results is None:  # a pretraining config
+        assert cfg.get('val_evaluator') is None
+        assert metadata['Epochs'] == cfg.train_cfg.max_epochs
+        return
+    keys = evaluator_metric_keys(cfg.val_evaluator)
+    assert results, name
+    for result in results:
+        assert result['Task'] in TASKS and result['Dataset'] in DATASETS
+        for metric, value in result['Metrics'].items():
+            assert metric in keys, (f'{name}: {metric!r} is not a key of '
+                                    f'its evaluator ({sorted(keys)})')
+            assert 0 < value <= 100
+        paper = result['Paper']
+        assert TABLE_ID.match(paper['Table']), paper
+        assert {'Method', 'Arch', 'Epochs', 'Column'} <= set(paper)
+    # the encoder the row needs: the config's own or a --cfg-options one
+    checkpoint = metadata['Encoder Checkpoint']
+    assert checkpoint.startswith('weights/') and checkpoint.endswith('.pth')
+    if metadata.get('Pretrained'):
+        pretrained = MODELS[metadata['Pretrained']]
+        assert pretrained['Results'] is None
+        assert pretrained['Metadata']['Epochs'] == metadata['Pretrain Epochs']
+    if 'Iterations' in metadata:
+        assert metadata['Iterations'] == cfg.train_cfg.max_iters
+    else:
+        assert metadata['Epochs'] == cfg.train_cfg.max_epochs
+
+
+def test_entries_sharing_a_config_differ_in_their_encoder():
+    by_config = {}
+    for name, entry in MODELS.items():
+        by_config.setdefault(entry['Config'], []).append(name)
+    for config, names in by_config.items():
+        checkpoints = [
+            MODELS[n]['Metadata'].get('Encoder Checkpoint') for n in names
+        ]
+        assert len(set(checkpoints)) == len(names), (config, names)
+
+
+def test_paper_numbers_are_the_papers():
+    """A few cells checked against the paper text."""
+    cells = {(r['table'], r['arch'], r['epochs'], r['column']): r['value']
+             for r in paper_results(MODELS)}
+    assert cells[('cae-arxiv-1', 'ViT-B', 300, 'LIN')] == 64.2
+    assert cells[('cae-arxiv-1', 'ViT-B', 800, 'ATT')] == 76.0
+    assert cells[('cae-arxiv-3', 'ViT-B', 800, 'mIoU')] == 48.8
+    assert cells[('cae-arxiv-4', 'ViT-S', 300, 'AP^m')] == 39.0
+    assert cells[('cae-arxiv-5', 'ViT-B', 800, 'AP^b')] == 52.3
+
+
+def test_parameters_equal_the_built_model():
+    from mmcae.utils.complexity import build_model
+    name = 'vit-base-p16_linear-probe_16xb1024-lars-90e_in1k_cae-arxiv-300e'
+    cfg = Config.fromfile(osp.join(REPO_ROOT, MODELS[name]['Config']))
+    model = build_model(cfg)
+    assert MODELS[name]['Metadata']['Parameters'] == sum(
+        p.numel() for p in model.parameters())
+
+
+def test_metric_keys_are_what_the_metrics_log(tmp_path):
+    """evaluator_metric_keys against the three real metric classes."""
+    from mmdet.evaluation import CocoMetric
+    from mmpretrain.evaluation import Accuracy
+    from mmseg.evaluation import IoUMetric
+
+    accuracy = Accuracy(topk=(1, 5))
+    accuracy.process([], [
+        dict(pred_score=torch.softmax(torch.randn(10), 0),
+             gt_label=torch.tensor([i % 10])) for i in range(6)
+    ])
+    assert set(accuracy.evaluate(6)) == evaluator_metric_keys(
+        dict(type='Accuracy', topk=(1, 5)))
+
+    iou = IoUMetric(iou_metrics=['mIoU'])
+    iou.dataset_meta = dict(classes=('a', 'b'))
+    label = torch.tensor([[0, 1], [1, 1]])
+    iou.process([], [
+        dict(pred_sem_seg=dict(data=label[None]),
+             gt_sem_seg=dict(data=label[None]))
+    ])
+    logged = set(iou.evaluate(1))
+    assert logged == evaluator_metric_keys(
+        dict(type='IoUMetric', iou_metrics=['mIoU']))
+
+    from mmcae.datasets.demo import make_demo_data
+    make_demo_data(str(tmp_path), size='small', sets=['scenes'])
+    ann_file = str(tmp_path / 'coco' / 'annotations' /
+                   'instances_val2017.json')
+    coco = CocoMetric(ann_file=ann_file, metric=['bbox', 'segm'])
+    from pycocotools.coco import COCO
+    from pycocotools import mask as mask_utils
+    api = COCO(ann_file)
+    coco.dataset_meta = dict(
+        classes=[c['name'] for c in api.loadCats(api.getCatIds())])
+    samples = []
+    for image_id in api.getImgIds():
+        anns = api.loadAnns(api.getAnnIds(imgIds=image_id))
+        info = api.loadImgs(image_id)[0]
+        boxes = torch.tensor([[a['bbox'][0], a['bbox'][1],
+                               a['bbox'][0] + a['bbox'][2],
+                               a['bbox'][1] + a['bbox'][3]] for a in anns])
+        masks = np.stack([api.annToMask(a) for a in anns]).astype(bool)
+        samples.append(
+            dict(img_id=image_id, ori_shape=(info['height'], info['width']),
+                 pred_instances=dict(
+                     bboxes=boxes, scores=torch.ones(len(anns)),
+                     labels=torch.tensor([
+                         api.getCatIds().index(a['category_id'])
+                         for a in anns
+                     ]),
+                     masks=torch.from_numpy(masks))))
+    del mask_utils
+    coco.process([], samples)
+    logged = set(coco.evaluate(len(samples)))
+    expected = evaluator_metric_keys(
+        dict(type='CocoMetric', metric=['bbox', 'segm']))
+    assert expected <= logged, expected - logged
+    assert to_percent('coco/bbox_mAP', 0.48) == pytest.approx(48.0)
+    assert to_percent('mIoU', 47.7) == 47.7
+    assert math.isnan(to_percent('mIoU', None))
+    with pytest.raises(UserError, match='unknown metric type'):
+        evaluator_metric_keys(dict(type='CityscapesMetric'))
+
+
+def test_model_zoo_md_is_generated_from_the_metafiles():
+    result = run_python_tool('tools/analysis_tools/gen_model_zoo.py',
+                             '--check')
+    assert result.returncode == 0, result.stdout + result.stderr
