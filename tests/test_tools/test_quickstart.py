@@ -78,9 +78,10 @@ def test_tiny_quickstart_loads_the_published_encoder(tiny_run):
     assert osp.basename(encoder) == \
         f'cae_vit-tiny-p8_quickstart-{digest[:8]}.pth'
     state_dict = torch.load(encoder, weights_only=True)['state_dict']
-    pretrain = torch.load(
+    from mmcae.utils.checkpoint_compat import load_local_checkpoint
+    pretrain = load_local_checkpoint(
         open(root / 'work' / 'pretrain' / 'last_checkpoint').read().strip(),
-        weights_only=True)['state_dict']
+        map_location='cpu')['state_dict']
     assert torch.equal(state_dict['blocks.0.attn.qkv.weight'],
                        pretrain['backbone.blocks.0.attn.qkv.weight'])
     for kind in ('lin', 'att', 'seg', 'det'):
