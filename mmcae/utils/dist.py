@@ -94,3 +94,48 @@ def prepare_distributed(cfg: Config, launcher: str) -> None:
     if wrapper['type'] in _DDP_WRAPPERS:
         wrapper['device_ids'] = None  # CPU module: DDP wants no device ids
     cfg.model_wrapper_cfg = wrapper
+
+
+def gather_batch(tensor: torch.Tensor,
+                 with_grad: bool = False) -> 'tuple[torch.Tensor, int]':
+    """Concatenate every process's batch (dim 0), in rank order.
+
+    Batches of different sizes (a last, smaller batch) are padded for the
+    collective and cut back. One process: the tensor itself.
+
+    Args:
+        tensor (Tensor): (B, ...) this process's batch.
+        with_grad (bool): keep the autograd graph: gradients of the other
+            processes' losses flow back to this process's ``tensor``
+            (``torch.distributed.nn.functional.all_gather``); with DDP's
+            gradient averaging this gives the gradients of one process
+            computing the loss on the concatenated batch. False: the
+            gathered tensor is a constant.
+
+    Returns:
+        tuple[Tensor, int]: the global batch and the index of this
+        process's first sample in it.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()) or \
+            torch_dist.get_world_size() == 1:
+        return (tensor if with_grad else tensor.detach()), 0
+    world_size = torch_dist.get_world_size()
+    rank = torch_dist.get_rank()
+    size = torch.tensor([tensor.shape[0]], device=tensor.device)
+    sizes = [torch.zeros_like(size) for _ in range(world_size)]
+    torch_dist.all_gather(sizes, size)
+    sizes = [int(s.item()) for s in sizes]
+    largest = max(sizes)
+    padded = tensor
+    if tensor.shape[0] < largest:
+        padding = tensor.new_zeros((largest - tensor.shape[0], ) +
+                                   tuple(tensor.shape[1:]))
+        padded = torch.cat([tensor, padding])
+    if with_grad:
+        from torch.distributed.nn.functional import all_gather
+        parts = list(all_gather(padded))
+    else:
+        parts = [torch.empty_like(padded) for _ in range(world_size)]
+        torch_dist.all_gather(parts, padded.detach().contiguous())
+    gathered = torch.cat([part[:n] for part, n in zip(parts, sizes)])
+    return gathered, sum(sizes[:rank])

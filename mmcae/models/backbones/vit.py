@@ -361,25 +361,7 @@ class ViT(BaseModule):
             tuple[Tensor]: one output per ``out_indices`` entry, formatted
             by ``out_type`` ('featmap' needs the full grid).
         """
-        batch = inputs.shape[0]
-        x, grid = self.patch_embed(inputs)
-        if self.pos_embed is not None:
-            pos_embed = self._position_embedding(grid)
-            x = x + pos_embed[:, self.num_extra_tokens:]
-        keep_index = None
-        if keep_mask is not None:
-            x, keep_index = self._keep_patches(x, keep_mask)
-        if self.cls_token is not None:
-            cls_token = self.cls_token.expand(batch, -1, -1)
-            if self.pos_embed is not None:
-                cls_token = cls_token + pos_embed[:, :1]
-            x = torch.cat([cls_token, x], dim=1)
-        x = self.pos_drop(x)
-
-        token_index = None
-        if keep_index is not None and self.use_rel_pos_bias:
-            cls_index = keep_index.new_zeros(batch, 1)
-            token_index = torch.cat([cls_index, keep_index + 1], dim=1)
+        x, grid, token_index = self._embed_tokens(inputs, keep_mask)
         # another grid than img_size's (e.g. whole-image segmentation
         # inference): the relative position tables are resampled to it
         rel_pos_grid = None if grid == self.patch_resolution else grid
@@ -399,6 +381,71 @@ class ViT(BaseModule):
             if index in self.out_indices:
                 outs.append(self._format_output(x, grid, keep_mask))
         return tuple(outs)
+
+    def _embed_tokens(
+        self, inputs: torch.Tensor, keep_mask: Optional[torch.Tensor]
+    ) -> Tuple[torch.Tensor, Tuple[int, int], Optional[torch.Tensor]]:
+        """Patch embedding + positions, the kept patches, [CLS] in front.
+
+        Returns:
+            tuple: tokens (B, 1 + kept, C), the patch grid, and the token
+            indices into the full sequence (for relative position bias
+            with a ``keep_mask``; else None).
+        """
+        batch = inputs.shape[0]
+        x, grid = self.patch_embed(inputs)
+        if self.pos_embed is not None:
+            pos_embed = self._position_embedding(grid)
+            x = x + pos_embed[:, self.num_extra_tokens:]
+        keep_index = None
+        if keep_mask is not None:
+            x, keep_index = self._keep_patches(x, keep_mask)
+        if self.cls_token is not None:
+            cls_token = self.cls_token.expand(batch, -1, -1)
+            if self.pos_embed is not None:
+                cls_token = cls_token + pos_embed[:, :1]
+            x = torch.cat([cls_token, x], dim=1)
+        x = self.pos_drop(x)
+        token_index = None
+        if keep_index is not None and self.use_rel_pos_bias:
+            cls_index = keep_index.new_zeros(batch, 1)
+            token_index = torch.cat([cls_index, keep_index + 1], dim=1)
+        return x, grid, token_index
+
+    @torch.no_grad()
+    def cls_attention(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The [CLS] token's attention to every patch, per block.
+
+        ccMIM (Sec. 3.2, "Selecting and dividing strategy") scores patches
+        by the attention of the [CLS] query over the patch keys, averaged
+        over heads. One forward of the whole image without gradients;
+        each block computes its [CLS] attention row separately (one query
+        against the keys) while its output still goes through the fused
+        attention kernel, so neither the N x N attention matrices nor the
+        activations are kept.
+
+        Args:
+            inputs (Tensor): images (B, C, H, W).
+
+        Returns:
+            Tensor: (B, num_layers, num_patches): the softmax weights (over
+            [CLS] and all patch keys) of the patch keys, head-averaged; the
+            weight of [CLS] on itself is left out, so rows sum to < 1.
+        """
+        if self.cls_token is None:
+            raise ValueError('cls_attention needs a [CLS] token '
+                             '(with_cls_token=True)')
+        x, grid, _ = self._embed_tokens(inputs, None)
+        rel_pos_grid = None if grid == self.patch_resolution else grid
+        rows = []
+        for block in self.blocks:
+            attn_bias = None
+            if self.use_rel_pos_bias:
+                attn_bias = block.attn.relative_position_bias(
+                    None, rel_pos_grid)
+            x, attention = block(x, attn_bias, return_cls_attention=True)
+            rows.append(attention[:, :, self.num_extra_tokens:].mean(dim=1))
+        return torch.stack(rows, dim=1)
 
     @staticmethod
     def _keep_patches(x: torch.Tensor, keep_mask: torch.Tensor

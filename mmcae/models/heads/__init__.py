@@ -1,4 +1,5 @@
 """Heads."""
 from .attentive_probe_head import AttentiveProbeHead
+from .info_nce_head import InfoNCEHead
 
-__all__ = ['AttentiveProbeHead']
+__all__ = ['AttentiveProbeHead', 'InfoNCEHead']

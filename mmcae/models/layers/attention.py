@@ -1,5 +1,5 @@
 """Multi-head self-attention through ``F.scaled_dot_product_attention``."""
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -55,17 +55,27 @@ class Attention(nn.Module):
                  torch.zeros_like(self.v_bias), self.v_bias])
         return self.qkv.bias
 
-    def forward(self,
-                x: torch.Tensor,
-                attn_bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        attn_bias: Optional[torch.Tensor] = None,
+        return_cls_attention: bool = False
+    ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
         """
         Args:
             x (Tensor): (B, N, C).
             attn_bias (Tensor, optional): additive bias broadcastable to
                 (B, heads, N, N), e.g. a relative position bias.
+            return_cls_attention (bool): also return the attention weights
+                of the first token's query ([CLS]) over every key.
 
         Returns:
-            Tensor: (B, N, C).
+            Tensor | tuple[Tensor, Tensor]: (B, N, C); with
+            ``return_cls_attention`` also the row of the first query,
+            (B, heads, N), softmax-normalized over the N keys. The row is
+            computed by itself (one query against the keys), so the full
+            N x N attention matrix is never materialized: the main output
+            still goes through the fused SDPA kernel.
         """
         batch, num_tokens, channels = x.shape
         qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
@@ -81,4 +91,11 @@ class Attention(nn.Module):
             attn_mask=attn_bias,
             dropout_p=self.attn_drop if self.training else 0.)
         out = out.transpose(1, 2).reshape(batch, num_tokens, channels)
-        return self.proj_drop(self.proj(out))
+        out = self.proj_drop(self.proj(out))
+        if not return_cls_attention:
+            return out
+        scale = query.shape[-1]**-0.5
+        logits = (query[:, :, :1] * scale) @ key.transpose(-2, -1)
+        if attn_bias is not None:
+            logits = logits + attn_bias[..., :1, :]
+        return out, logits.softmax(dim=-1).squeeze(2)

@@ -1,5 +1,5 @@
 """The pre-norm transformer block of ViT / BEiT / CAE encoders."""
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import torch
 from mmcv.cnn.bricks import DropPath
@@ -69,14 +69,36 @@ class TransformerBlock(nn.Module):
         self.gamma_1 = layer_scale(embed_dims, layer_scale_init_value)
         self.gamma_2 = layer_scale(embed_dims, layer_scale_init_value)
 
-    def forward(self,
-                x: torch.Tensor,
-                attn_bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-        out = self.attn(self.norm1(x), attn_bias)
+    def forward(
+        self,
+        x: torch.Tensor,
+        attn_bias: Optional[torch.Tensor] = None,
+        return_cls_attention: bool = False
+    ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
+        """
+        Args:
+            x (Tensor): (B, N, C).
+            attn_bias (Tensor, optional): see :class:`Attention`.
+            return_cls_attention (bool): also return the first token's
+                attention row, (B, heads, N) (see :class:`Attention`).
+
+        Returns:
+            Tensor | tuple[Tensor, Tensor]: the block output, and the
+            [CLS] attention row if asked for.
+        """
+        cls_attention = None
+        if return_cls_attention:
+            out, cls_attention = self.attn(
+                self.norm1(x), attn_bias, return_cls_attention=True)
+        else:
+            out = self.attn(self.norm1(x), attn_bias)
         if self.gamma_1 is not None:
             out = self.gamma_1 * out
         x = x + self.drop_path(out)
         out = self.mlp(self.norm2(x))
         if self.gamma_2 is not None:
             out = self.gamma_2 * out
-        return x + self.drop_path(out)
+        x = x + self.drop_path(out)
+        if return_cls_attention:
+            return x, cls_attention
+        return x

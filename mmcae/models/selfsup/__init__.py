@@ -1,4 +1,5 @@
 """Self-supervised pretraining algorithms (mmpretrain self-supervisors)."""
 from .cae import CAE
+from .ccmim import CcMIM
 
-__all__ = ['CAE']
+__all__ = ['CAE', 'CcMIM']
