@@ -1,0 +1,223 @@
+"""mmcae.CcMIM: the division follows a hand-built encoder's attention,
+the reconstruction loss equals mmpretrain's MAE with identical weights and
+masks, no gradient reaches the image through the masked branch, and every
+variant (InfoNCE / SimSiam alignment, lambda 0, Table 5 strategies) runs.
+"""
+import pytest
+import torch
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import DefaultScope
+
+from mmcae.checkpoint import convert_vit_checkpoint
+
+from ...conftest import TINY_VIT, TINY_VIT_MMPRETRAIN, perturb
+
+IMG, PATCH = 32, 8
+GRID = IMG // PATCH
+
+
+def _cfg(embed_dims=32, num_layers=2, num_heads=2, **kwargs):
+    cfg = dict(
+        type='mmcae.CcMIM',
+        backbone=dict(
+            type='mmcae.ViT',
+            arch=dict(embed_dims=embed_dims, num_layers=num_layers,
+                      num_heads=num_heads, mlp_hidden_dims=4 * embed_dims),
+            img_size=IMG, patch_size=PATCH, qkv_bias='qkv',
+            pos_embed='sincos', out_type='raw'),
+        neck=dict(type='MAEPretrainDecoder', num_patches=GRID * GRID,
+                  patch_size=PATCH, embed_dim=embed_dims,
+                  decoder_embed_dim=16, decoder_depth=1,
+                  decoder_num_heads=2),
+        head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=PATCH,
+                  loss=dict(type='PixelReconstructionLoss', criterion='L2')),
+        projector=dict(type='NonLinearNeck', in_channels=embed_dims,
+                       hid_channels=embed_dims, out_channels=16,
+                       with_avg_pool=False, with_last_bn_affine=False,
+                       norm_cfg=dict(type='BN1d')),
+        align_head=dict(type='mmcae.InfoNCEHead'),
+        align_weight=0.2)
+    for key, value in kwargs.items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+            cfg[key] = {**cfg[key], **value}
+        else:
+            cfg[key] = value
+    return cfg
+
+
+def _build(cfg):
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = ROOT_MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def _region_encoder(region, num_layers, mask_ratio, strategy):
+    """A ViT whose [CLS] attends to the bright patches only.
+
+    Patch tokens carry the patch's mean brightness in channel 0 and zeros
+    elsewhere; [CLS] is e_0; no positions. LayerNorm maps every bright
+    token and [CLS] to the same vector u and a dark (all-zero) token to 0;
+    queries = keys = 8 * LN(x), values and MLPs output zero (the residual
+    stream stays as it is). So in every block [CLS]'s logits are
+    64 |u_h|^2 / sqrt(d) for bright patches (and itself) and 0 for dark
+    ones, in every head.
+    """
+    dims = 8
+    model = _build(_cfg(dims, num_layers, 2, mask_ratio=mask_ratio,
+                        mask_strategy=strategy))
+    vit = model.backbone
+    with torch.no_grad():
+        for param in vit.parameters():
+            param.zero_()
+        vit.pos_embed.zero_()
+        vit.patch_embed.proj.weight[0] = 1. / (3 * PATCH * PATCH)
+        vit.cls_token[0, 0, 0] = 1.
+        for block in vit.blocks:
+            block.norm1.weight.fill_(1.)
+            block.norm2.weight.fill_(1.)
+            block.attn.qkv.weight[:dims] = 8 * torch.eye(dims)
+            block.attn.qkv.weight[dims:2 * dims] = 8 * torch.eye(dims)
+    images = torch.zeros(1, 3, IMG, IMG)
+    for index in region:
+        row, col = divmod(index, GRID)
+        images[..., row * PATCH:(row + 1) * PATCH,
+               col * PATCH:(col + 1) * PATCH] = 1.
+    return model, images
+
+
+def test_importance_masks_exactly_the_attended_region():
+    region = list(range(12))  # the top three rows: 12 of 16 patches = 75 %
+    model, image = _region_encoder(region, 2, 0.75, 'importance')
+    importance = model.backbone.cls_attention(image)
+    bright = importance[0, :, region]
+    dark = importance[0, :, 12:]
+    # every block: bright patches share the attention, dark ones ~0
+    assert bright.min() > 0.07 and dark.max() < 1e-4
+    mask, summed = model.divide(image.expand(3, -1, -1, -1))
+    torch.testing.assert_close(summed[0], importance[0].sum(0))
+    expected = torch.zeros(16, dtype=torch.bool)
+    expected[region] = True
+    assert mask.sum(1).tolist() == [12] * 3
+    assert all(torch.equal(row, expected) for row in mask)
+
+
+def test_importance_sampling_masks_the_region_with_high_probability():
+    region = [5, 6, 9, 10]  # the central 2 x 2 patches, 25 % masked
+    model, image = _region_encoder(region, 4, 0.25, 'importance_sampling')
+    images = image.expand(400, -1, -1, -1)
+    mask, importance = model.divide(
+        images, generator=torch.Generator().manual_seed(0))
+    # 4 blocks x ~1/5 of the attention each: ~0.8 per bright patch
+    assert importance[0, region].min() > 0.75
+    assert mask.sum(1).eq(4).all()
+    frequency = mask.float().mean(0)
+    others = [i for i in range(16) if i not in region]
+    assert frequency[region].min() > 0.85, frequency
+    assert frequency[others].max() < 0.08, frequency
+    # random division of the same images: no preference at all
+    model.divider.strategy = 'random'
+    random_mask, _ = model.divide(
+        images, generator=torch.Generator().manual_seed(0))
+    assert random_mask.float().mean(0)[region].max() < 0.4
+
+
+def test_reconstruction_equals_mmpretrain_mae():
+    """Random division and lambda 0: ccMIM is MAE. Same weights and the same
+    noise (torch's global RNG): the same masks and loss."""
+    from mmpretrain.models import MAE
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        mae = MAE(
+            backbone=dict(type='MAEViT', arch=TINY_VIT_MMPRETRAIN,
+                          img_size=IMG, patch_size=PATCH, mask_ratio=0.75),
+            neck=dict(type='MAEPretrainDecoder', num_patches=GRID * GRID,
+                      patch_size=PATCH, embed_dim=32, decoder_embed_dim=16,
+                      decoder_depth=1, decoder_num_heads=2),
+            head=dict(type='MAEPretrainHead', norm_pix=True,
+                      patch_size=PATCH,
+                      loss=dict(type='PixelReconstructionLoss',
+                                criterion='L2')))
+    mae.init_weights()
+    perturb(mae)
+    ours = _build(_cfg(mask_strategy='random', align_weight=0.,
+                       align_head=None, projector=None))
+    state, _ = convert_vit_checkpoint({
+        'state_dict': {f'backbone.{k}': v
+                       for k, v in mae.backbone.state_dict().items()}})
+    ours.backbone.load_state_dict(state, strict=True)
+    ours.neck.load_state_dict(mae.neck.state_dict())
+    images = torch.randn(3, 3, IMG, IMG)
+    torch.manual_seed(7)
+    expected = mae.loss(images, [])['loss']
+    torch.manual_seed(7)
+    losses = ours.loss([images], [])
+    assert set(losses) == {'loss_rec'}
+    torch.testing.assert_close(losses['loss_rec'], expected)
+
+
+@pytest.mark.parametrize('strategy', ['importance_sampling', 'random'])
+def test_masked_branch_gets_no_gradient(strategy):
+    torch.manual_seed(0)
+    model = _build(_cfg(mask_strategy=strategy))
+    perturb(model)
+    images = torch.randn(4, 3, IMG, IMG, requires_grad=True)
+    torch.manual_seed(3)
+    losses = model.loss([images], [])
+    torch.manual_seed(3)
+    mask, _ = model.divide(images.detach())
+    losses['loss_align'].backward()
+    # per patch: the gradient of the contrastive term on its pixels
+    grad = images.grad.abs().reshape(4, 3, GRID, PATCH, GRID, PATCH)
+    grad = grad.sum(dim=(1, 3, 5)).reshape(4, -1)
+    assert grad[mask].max() == 0  # masked patches: the stop-gradient side
+    assert (grad[~mask] > 0).all()  # the visible set is the query
+    # the reconstruction term reaches the visible pixels too (and the
+    # masked ones only as targets of norm_pix MSE, a constant)
+    images.grad = None
+    model.zero_grad()
+    torch.manual_seed(3)
+    model.loss([images], [])['loss_rec'].backward()
+    assert images.grad.abs().sum() > 0
+
+
+def test_variants_run_and_train():
+    torch.manual_seed(0)
+    simsiam = dict(
+        type='LatentPredictHead',
+        predictor=dict(type='NonLinearNeck', in_channels=16, hid_channels=8,
+                       out_channels=16, with_avg_pool=False,
+                       with_last_bn=False, with_last_bias=True,
+                       norm_cfg=dict(type='BN1d')),
+        loss=dict(type='CosineSimilarityLoss', shift_factor=1.,
+                  scale_factor=1.))
+    images = torch.randn(4, 3, IMG, IMG)
+    for overrides in (dict(), dict(align_head=simsiam, align_weight=0.5),
+                      dict(align_weight=0., align_head=None),
+                      dict(mask_strategy='block', mask_ratio=0.5),
+                      dict(mask_strategy='importance')):
+        model = _build(_cfg(**overrides))
+        losses = model.loss([images], [])
+        weight = overrides.get('align_weight', 0.2)
+        assert set(losses) == ({'loss_rec', 'loss_align'}
+                               if weight else {'loss_rec'})
+        total = sum(losses.values())
+        assert torch.isfinite(total)
+        total.backward()
+        if weight:
+            assert model.projector.fc0.weight.grad.abs().sum() > 0
+    # SimSiam: 1 - cos, bounded by [0, 2] times lambda
+    model = _build(_cfg(align_head=simsiam, align_weight=0.5))
+    align = model.loss([images], [])['loss_align'].item()
+    assert 0. <= align <= 1.
+
+
+def test_bad_configs():
+    with pytest.raises(ValueError, match='align_head'):
+        _build(_cfg(align_head=None))
+    with pytest.raises(ValueError, match='strategy'):
+        _build(_cfg(mask_strategy='saliency'))
+    cfg = _cfg()
+    cfg['backbone']['out_type'] = 'cls_token'
+    with pytest.raises(ValueError, match="out_type='raw'"):
+        _build(cfg)
