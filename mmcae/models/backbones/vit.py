@@ -413,7 +413,9 @@ class ViT(BaseModule):
         return x, grid, token_index
 
     @torch.no_grad()
-    def cls_attention(self, inputs: torch.Tensor) -> torch.Tensor:
+    def cls_attention(self,
+                      inputs: torch.Tensor,
+                      direction: str = 'cls_to_patch') -> torch.Tensor:
         """The [CLS] token's attention to every patch, per block.
 
         ccMIM (Sec. 3.2, "Selecting and dividing strategy") scores patches
@@ -426,11 +428,17 @@ class ViT(BaseModule):
 
         Args:
             inputs (Tensor): images (B, C, H, W).
+            direction (str): 'cls_to_patch' (the paper's q_0 K^T: how much
+                [CLS] attends to each patch) or 'patch_to_cls' (how much
+                each patch attends to [CLS]: what ccMIM's official code
+                reads, ``attn[:, 1:, 0]``; it needs the full attention
+                matrix of each block, one block at a time).
 
         Returns:
-            Tensor: (B, num_layers, num_patches): the softmax weights (over
-            [CLS] and all patch keys) of the patch keys, head-averaged; the
-            weight of [CLS] on itself is left out, so rows sum to < 1.
+            Tensor: (B, num_layers, num_patches), head-averaged softmax
+            weights. 'cls_to_patch': [CLS]'s weights on the patch keys
+            (its weight on itself left out, so rows sum to < 1);
+            'patch_to_cls': each patch query's weight on the [CLS] key.
         """
         if self.cls_token is None:
             raise ValueError('cls_attention needs a [CLS] token '
@@ -443,7 +451,9 @@ class ViT(BaseModule):
             if self.use_rel_pos_bias:
                 attn_bias = block.attn.relative_position_bias(
                     None, rel_pos_grid)
-            x, attention = block(x, attn_bias, return_cls_attention=True)
+            x, attention = block(
+                x, attn_bias, return_cls_attention=True,
+                cls_attention_direction=direction)
             rows.append(attention[:, :, self.num_extra_tokens:].mean(dim=1))
         return torch.stack(rows, dim=1)
 

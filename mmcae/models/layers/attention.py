@@ -59,23 +59,26 @@ class Attention(nn.Module):
         self,
         x: torch.Tensor,
         attn_bias: Optional[torch.Tensor] = None,
-        return_cls_attention: bool = False
+        return_cls_attention: bool = False,
+        cls_attention_direction: str = 'cls_to_patch'
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
         """
         Args:
             x (Tensor): (B, N, C).
             attn_bias (Tensor, optional): additive bias broadcastable to
                 (B, heads, N, N), e.g. a relative position bias.
-            return_cls_attention (bool): also return the attention weights
-                of the first token's query ([CLS]) over every key.
+            return_cls_attention (bool): also return [CLS]'s attention.
+            cls_attention_direction (str): 'cls_to_patch': the weights of
+                the first token's query ([CLS]) over every key, softmax over
+                the keys (computed by itself, one query against the keys:
+                the N x N matrix is never materialized and the main output
+                still goes through the fused SDPA kernel);
+                'patch_to_cls': the weight every query gives to the first
+                key (needs every query's softmax: the full matrix).
 
         Returns:
             Tensor | tuple[Tensor, Tensor]: (B, N, C); with
-            ``return_cls_attention`` also the row of the first query,
-            (B, heads, N), softmax-normalized over the N keys. The row is
-            computed by itself (one query against the keys), so the full
-            N x N attention matrix is never materialized: the main output
-            still goes through the fused SDPA kernel.
+            ``return_cls_attention`` also (B, heads, N): that row or column.
         """
         batch, num_tokens, channels = x.shape
         qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
@@ -95,7 +98,16 @@ class Attention(nn.Module):
         if not return_cls_attention:
             return out
         scale = query.shape[-1]**-0.5
-        logits = (query[:, :, :1] * scale) @ key.transpose(-2, -1)
+        if cls_attention_direction == 'cls_to_patch':
+            logits = (query[:, :, :1] * scale) @ key.transpose(-2, -1)
+            if attn_bias is not None:
+                logits = logits + attn_bias[..., :1, :]
+            return out, logits.softmax(dim=-1).squeeze(2)
+        if cls_attention_direction != 'patch_to_cls':
+            raise ValueError("cls_attention_direction must be 'cls_to_patch' "
+                             f"or 'patch_to_cls', got "
+                             f'{cls_attention_direction!r}')
+        logits = (query * scale) @ key.transpose(-2, -1)
         if attn_bias is not None:
-            logits = logits + attn_bias[..., :1, :]
-        return out, logits.softmax(dim=-1).squeeze(2)
+            logits = logits + attn_bias
+        return out, logits.softmax(dim=-1)[..., 0]

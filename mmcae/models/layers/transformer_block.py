@@ -73,14 +73,16 @@ class TransformerBlock(nn.Module):
         self,
         x: torch.Tensor,
         attn_bias: Optional[torch.Tensor] = None,
-        return_cls_attention: bool = False
+        return_cls_attention: bool = False,
+        cls_attention_direction: str = 'cls_to_patch'
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
         """
         Args:
             x (Tensor): (B, N, C).
             attn_bias (Tensor, optional): see :class:`Attention`.
             return_cls_attention (bool): also return the first token's
-                attention row, (B, heads, N) (see :class:`Attention`).
+                attention, (B, heads, N) (see :class:`Attention`).
+            cls_attention_direction (str): see :class:`Attention`.
 
         Returns:
             Tensor | tuple[Tensor, Tensor]: the block output, and the
@@ -89,7 +91,8 @@ class TransformerBlock(nn.Module):
         cls_attention = None
         if return_cls_attention:
             out, cls_attention = self.attn(
-                self.norm1(x), attn_bias, return_cls_attention=True)
+                self.norm1(x), attn_bias, return_cls_attention=True,
+                cls_attention_direction=cls_attention_direction)
         else:
             out = self.attn(self.norm1(x), attn_bias)
         if self.gamma_1 is not None:

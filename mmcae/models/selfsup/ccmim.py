@@ -6,9 +6,10 @@ as an mmpretrain self-supervisor.
 Per batch (Sec. 3.2, Fig. 1):
 
 1. the importance of every patch: the whole image through the current
-   encoder without gradients, the head-averaged attention of the [CLS]
-   query over the patch keys, summed over the blocks
-   (:meth:`mmcae.models.ViT.cls_attention`);
+   encoder without gradients, the head-averaged attention between [CLS]
+   and the patch, summed over the blocks
+   (:meth:`mmcae.models.ViT.cls_attention`; by default the patch's
+   attention to [CLS], as the official code, see ``attention_direction``);
 2. the patches divided by importance sampling: the most important ~75 %
    are MASKED (they hold the context), the rest stay visible
    (:class:`~mmcae.models.utils.ContextualPatchDivider`; Table 5's other
@@ -73,6 +74,17 @@ class CcMIM(BaseSelfSupervisor):
             strategy. Defaults to 16.
         block_min_aspect (float): smallest block aspect ratio. Defaults to
             0.3.
+        attention_direction (str): the importance of a patch:
+            'patch_to_cls' (the official code, whose runs gave the paper's
+            numbers: how much the patch attends to [CLS]) or
+            'cls_to_patch' (the formula printed in Sec. 3.2, q_0 K^T: how
+            much [CLS] attends to the patch). Defaults to 'patch_to_cls':
+            on the demo set (200 steps, tools/benchmark/ccmim_demo.py) it
+            lowered the contrastive loss and improved the [CLS] linear
+            probe, while 'cls_to_patch' closes an adversarial loop ([CLS]
+            learns to look at the patches that identify the image, which
+            are then hidden from the visible set), its contrastive loss
+            rose and its [CLS] probe fell below a random encoder's.
         data_preprocessor (dict, optional): e.g.
             ``SelfSupDataPreprocessor``.
         init_cfg (dict, optional): init config.
@@ -89,6 +101,7 @@ class CcMIM(BaseSelfSupervisor):
                  mask_strategy: str = 'importance_sampling',
                  block_min_num_patches: int = 16,
                  block_min_aspect: float = 0.3,
+                 attention_direction: str = 'patch_to_cls',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
         if align_weight < 0:
@@ -110,6 +123,10 @@ class CcMIM(BaseSelfSupervisor):
             projector) if projector is not None else None
         self.align_head = MMPRETRAIN_MODELS.build(
             align_head) if align_head is not None else None
+        if attention_direction not in ('cls_to_patch', 'patch_to_cls'):
+            raise ValueError("attention_direction must be 'cls_to_patch' or "
+                             f"'patch_to_cls', got {attention_direction!r}")
+        self.attention_direction = attention_direction
         self.align_weight = align_weight
         self.divider = ContextualPatchDivider(
             self.backbone.patch_resolution,
@@ -141,7 +158,8 @@ class CcMIM(BaseSelfSupervisor):
         """
         importance = None
         if self.divider.needs_importance:
-            importance = self.backbone.cls_attention(images).sum(dim=1)
+            importance = self.backbone.cls_attention(
+                images, self.attention_direction).sum(dim=1)
         mask = self.divider(importance, images.shape[0], images.device,
                             generator)
         return mask, importance
@@ -170,6 +188,22 @@ class CcMIM(BaseSelfSupervisor):
         """
         images = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
         mask, _ = self.divide(images)
+        return self.division_losses(images, mask)
+
+    def division_losses(self, images: torch.Tensor,
+                        mask: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The losses of one given division (training uses the division
+        of :meth:`divide`; analysis tools compare models on fixed ones).
+
+        Args:
+            images (Tensor): (B, C, H, W) normalized images.
+            mask (Tensor): bool (B, num_patches), True = masked, the same
+                count in every row.
+
+        Returns:
+            dict: ``loss_rec`` and, if ``align_weight > 0``,
+            ``loss_align`` (already times lambda).
+        """
         visible = self.backbone(images, keep_mask=~mask)[0]
         # MAE's decoder wants the visible latents first, then the mask
         # tokens, and the permutation back to the patch order

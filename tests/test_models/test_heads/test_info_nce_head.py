@@ -45,10 +45,13 @@ def test_values_equal_direct_computation(intra, temperature, scale):
 
 def test_known_values():
     # identical embeddings: every logit is 1 / T; the loss is log(2B - 1)
-    # (B keys + B - 1 intra negatives) times 2T
+    # (B keys + B - 1 intra negatives) times 2T, or log(B) without the
+    # intra negatives
     same = torch.ones(4, 3)
-    loss = InfoNCEHead(0.5).loss(same, same)
+    loss = InfoNCEHead(0.5, intra_negatives=True).loss(same, same)
     assert loss.item() == pytest.approx(math.log(7), rel=1e-6)
+    assert InfoNCEHead(0.5).loss(same, same).item() == pytest.approx(
+        math.log(4), rel=1e-6)
     # orthogonal perfect pairs get a low loss, swapped pairs a high one
     eye = torch.eye(4)
     good = InfoNCEHead(0.1, scale_by_temperature=False).loss(eye, eye)

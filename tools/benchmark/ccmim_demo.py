@@ -1,0 +1,288 @@
+#!/usr/bin/env python
+"""Does ccMIM learn on the demo set? 200 CPU steps, both loss terms, probes.
+
+1. The demo ccMIM model (``configs/ccmim/ccmim_vit-tiny-p8_1xb32-200i_
+   demo-in1k.py``: tiny ViT, importance-sampling division, InfoNCE through
+   the projector, MAE decoder, lambda 0.2) is initialized with ``--seed``
+   and saved, so that the training run and the "random init" rows below
+   start from the very same weights.
+2. ``tools/train.py`` trains it for 200 iterations (batch 32) from those
+   weights, logging both terms every step.
+3. Both models, the initial and the trained one, are evaluated on the same
+   fixed batches of the val split (batches of 32, as in training) with the
+   SAME random divisions (``--divisions`` draws) and with each model's own
+   importance-sampling division: L_rec (Eq. 9) and L_NCE (Eq. 7, without
+   lambda), plus the share of the summed [CLS] attention that the top
+   quarter of the patches holds (0.25 = flat attention).
+4. ``eval_protocols_demo.py`` probes the trained encoder against a random
+   one (same seed, same data order): linear (LIN) and attentive (ATT)
+   probing of the 8 demo classes.
+
+Why step 3: in ccMIM the division itself learns. As the [CLS] attention
+concentrates, importance sampling puts the informative patches into the
+masked set and leaves the visible query the background: the contrastive
+task of the training log gets harder while the model gets better at it.
+The training log's L_NCE therefore is not a fair before/after comparison;
+the same divisions for both models are.
+
+Exit status 1 unless: the logged L_rec of the last 20 steps is below that
+of the first 20, L_rec and L_NCE on the fixed random divisions are lower
+for the trained model, and the trained encoder beats the random one on LIN
+and ATT (``--skip-probe`` leaves the probes out).
+
+    python tools/misc/make_demo_data.py --out data/demo --size medium
+    python tools/benchmark/ccmim_demo.py [--data-root data/demo/imagenet] \\
+        [--seed 0] [--out results.json]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+
+from train_subprocess import REPO_ROOT, TrainProcess, scalar_records
+
+CONFIG = osp.join(REPO_ROOT, 'configs', 'ccmim',
+                  'ccmim_vit-tiny-p8_1xb32-200i_demo-in1k.py')
+WINDOW = 20
+
+
+def build_model(config: str):
+    """The config's CcMIM model (initialized by the caller)."""
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, DefaultScope
+    import mmcae.models  # noqa: F401 (registers mmcae.*)
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg.model), cfg
+
+
+def save_initial_weights(config: str, seed: int, path: str) -> None:
+    """Initialize the model with ``seed`` and save it as a checkpoint that
+    ``load_from`` reads."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    model, _ = build_model(config)
+    model.init_weights()
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(seed=seed, config=osp.basename(config))), path)
+
+
+def log_windows(work_dir: str) -> Dict[str, Dict[str, float]]:
+    """Mean of each logged loss term over the first and last ``WINDOW``
+    steps."""
+    records = [r for r in scalar_records(work_dir) if 'loss_rec' in r]
+    if len(records) < 2 * WINDOW:
+        raise RuntimeError(f'{work_dir}: {len(records)} logged steps, '
+                           f'fewer than {2 * WINDOW}')
+    out = {}
+    for key in ('loss_rec', 'loss_align'):
+        values = [r[key] for r in records]
+        out[key] = dict(first=round(float(np.mean(values[:WINDOW])), 4),
+                        last=round(float(np.mean(values[-WINDOW:])), 4),
+                        steps=len(values))
+    return out
+
+
+def load_val_images(cfg, data_root: str, limit: int) -> torch.Tensor:
+    """The first ``limit`` val images, resized to the training crop size
+    (short side img / 0.875, center crop) and normalized by the model's
+    data preprocessor."""
+    from mmengine.dataset import default_collate
+    from mmengine.registry import DATASETS, DefaultScope
+    img_size = cfg.model.backbone.img_size
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='ResizeEdge', scale=int(round(img_size / 0.875)),
+             edge='short', backend='pillow', interpolation='bicubic'),
+        dict(type='CenterCrop', crop_size=img_size),
+        dict(type='PackInputs'),
+    ]
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        dataset = DATASETS.build(
+            dict(type='ImageNet', data_root=data_root, split='val',
+                 pipeline=pipeline))
+        model, _ = build_model(CONFIG)
+    count = min(limit, len(dataset))
+    # stacked, as the config's collate_fn
+    batch = default_collate([dataset[i] for i in range(count)])
+    inputs = model.data_preprocessor(batch)['inputs']
+    return inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+
+
+@torch.no_grad()
+def evaluate(model, images: torch.Tensor, divisions: int,
+             batch_size: int = 32) -> Dict[str, float]:
+    """L_rec and L_NCE on fixed random divisions and on the model's own
+    importance-sampling divisions (the same generator seeds for every
+    model), and the [CLS] attention's top-quarter share."""
+    model.train()  # the projector's BatchNorm normalizes by the batch
+    strategy = model.divider.strategy
+    sums = {key: [] for key in ('rec_random', 'nce_random', 'rec_own',
+                                'nce_own', 'top_quarter_share')}
+    for draw in range(divisions):
+        generator = torch.Generator().manual_seed(1000 + draw)
+        for start in range(0, images.shape[0] - batch_size + 1,
+                           batch_size):
+            batch = images[start:start + batch_size]
+            model.divider.strategy = 'random'
+            mask, _ = model.divide(batch, generator=generator)
+            losses = model.division_losses(batch, mask)
+            sums['rec_random'].append(losses['loss_rec'].item())
+            sums['nce_random'].append(losses['loss_align'].item() /
+                                      model.align_weight)
+            model.divider.strategy = strategy
+            mask, importance = model.divide(batch, generator=generator)
+            losses = model.division_losses(batch, mask)
+            sums['rec_own'].append(losses['loss_rec'].item())
+            sums['nce_own'].append(losses['loss_align'].item() /
+                                   model.align_weight)
+            share = importance / importance.sum(dim=1, keepdim=True)
+            quarter = share.shape[1] // 4
+            sums['top_quarter_share'].append(
+                share.sort(dim=1, descending=True).values[:, :quarter].sum(
+                    dim=1).mean().item())
+    model.divider.strategy = strategy
+    return {key: round(float(np.mean(values)), 4)
+            for key, values in sums.items()}
+
+
+def load_weights(model, path: str):
+    from mmcae.utils.checkpoint_compat import load_local_checkpoint
+    state = load_local_checkpoint(path)
+    model.load_state_dict(state.get('state_dict', state))
+    return model
+
+
+def run_probes(args: argparse.Namespace, checkpoint: str) -> Dict:
+    import eval_protocols_demo
+    out = osp.join(args.work_dir, 'probes.json')
+    argv = [
+        '--pretrained', checkpoint, '--data-root', args.data_root,
+        '--protocols', *args.protocols, '--seeds',
+        *[str(s) for s in args.probe_seeds], '--epochs',
+        str(args.probe_epochs), '--threads', str(args.threads),
+        '--work-dir', osp.join(args.work_dir, 'probes'), '--out', out
+    ]
+    status = eval_protocols_demo.main(argv)
+    with open(out) as f:
+        results = json.load(f)
+    results['status'] = status
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data-root', default='data/demo/imagenet',
+                        help='the demo ImageNet set (--size medium)')
+    parser.add_argument('--config', default=CONFIG)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='OMP threads of each run (default 1)')
+    parser.add_argument('--eval-images', type=int, default=256,
+                        help='val images for the fixed-division losses')
+    parser.add_argument('--divisions', type=int, default=4,
+                        help='random division draws per batch')
+    parser.add_argument('--protocols', nargs='+', default=['linear',
+                                                           'attentive'],
+                        choices=['linear', 'attentive', 'finetune'])
+    parser.add_argument('--probe-seeds', type=int, nargs='+', default=[0])
+    parser.add_argument('--probe-epochs', type=int, default=20)
+    parser.add_argument('--skip-probe', action='store_true')
+    parser.add_argument('--work-dir',
+                        default=osp.join('work_dirs', 'ccmim_demo'))
+    parser.add_argument('--out', help='write the results as JSON here')
+    args = parser.parse_args(argv)
+    args.data_root = osp.abspath(args.data_root)
+    args.work_dir = osp.abspath(args.work_dir)
+    if not osp.isfile(osp.join(args.data_root, 'meta', 'train.txt')):
+        parser.error(f'{args.data_root} is not an ImageNet-layout set; make '
+                     'one with tools/misc/make_demo_data.py --size medium')
+    torch.set_num_threads(args.threads)
+    started = time.perf_counter()
+
+    init = osp.join(args.work_dir, 'init.pth')
+    save_initial_weights(args.config, args.seed, init)
+    work_dir = osp.join(args.work_dir, 'pretrain')
+    run = TrainProcess('pretrain', args.config, work_dir, [
+        f'train_dataloader.dataset.data_root={args.data_root}',
+        f'randomness.seed={args.seed}', f'load_from={init}'
+    ], args.threads)
+    run.start()
+    seconds = run.wait()
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        trained = f.read().strip()
+    logged = log_windows(work_dir)
+    print(f'[pretrain] {logged["loss_rec"]["steps"]} steps in '
+          f'{seconds:.0f} s: {trained}', flush=True)
+
+    model, cfg = build_model(args.config)
+    images = load_val_images(cfg, args.data_root, args.eval_images)
+    fixed = {
+        'init': evaluate(load_weights(model, init), images, args.divisions),
+        'trained': evaluate(load_weights(model, trained), images,
+                            args.divisions),
+    }
+    probes = None if args.skip_probe else run_probes(args, trained)
+
+    lam = cfg.model.align_weight
+    rows = [
+        ('logged L_rec (first / last 20 steps)',
+         logged['loss_rec']['first'], logged['loss_rec']['last']),
+        ('logged L_NCE (first / last 20 steps)',
+         round(logged['loss_align']['first'] / lam, 4),
+         round(logged['loss_align']['last'] / lam, 4)),
+    ]
+    for key, name in (('rec_random', 'L_rec, fixed random divisions'),
+                      ('nce_random', 'L_NCE, fixed random divisions'),
+                      ('rec_own', "L_rec, the model's own division"),
+                      ('nce_own', "L_NCE, the model's own division"),
+                      ('top_quarter_share',
+                       '[CLS] attention held by the top quarter')):
+        rows.append((name, fixed['init'][key], fixed['trained'][key]))
+    print('\n| quantity | init / first | trained / last |\n|---|---|---|')
+    for name, before, after in rows:
+        print(f'| {name} | {before:.4f} | {after:.4f} |')
+    if probes:
+        for protocol, result in probes['protocols'].items():
+            mean = result['mean_top1']
+            print(f'| {protocol} probe top-1 (random / ccMIM) | '
+                  f'{mean["random"]:.2f} | {mean["pretrained"]:.2f} |')
+
+    checks = {
+        'logged L_rec lower':
+        logged['loss_rec']['last'] < logged['loss_rec']['first'],
+        'fixed-division L_rec lower':
+        fixed['trained']['rec_random'] < fixed['init']['rec_random'],
+        'fixed-division L_NCE lower':
+        fixed['trained']['nce_random'] < fixed['init']['nce_random'],
+    }
+    if probes:
+        checks['probes: ccMIM > random'] = probes['status'] == 0
+    summary = dict(
+        config=osp.relpath(args.config, REPO_ROOT), data_root=args.data_root,
+        seed=args.seed, threads=args.threads, pretrain_seconds=round(
+            seconds, 1), logged=logged, fixed_divisions=fixed,
+        eval_images=int(images.shape[0]), divisions=args.divisions,
+        probes=probes, checks=checks,
+        minutes=round((time.perf_counter() - started) / 60, 1))
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(summary, f, indent=2)
+    failed = [name for name, ok in checks.items() if not ok]
+    print('\n' + ('FAILED: ' + ', '.join(failed) if failed else
+                  'all checks passed: ' + ', '.join(checks)))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
