@@ -86,10 +86,17 @@ model = dict(
         with_last_bn_affine=False,
         with_avg_pool=False,
         norm_cfg=dict(type='BN1d')),
+    # InfoNCE visible -> masked, negatives = the other images' masked sets
+    # (the official code's form; intra_negatives=True adds Eq. 7's
+    # visible-visible terms)
     align_head=dict(type='mmcae.InfoNCEHead', temperature=0.5),
     align_weight=0.2,
     mask_ratio=0.75,
     mask_strategy='importance_sampling',
+    # importance = the patches' attention to [CLS] (official code); the
+    # formula printed in the paper, [CLS]'s attention to the patches, is
+    # 'cls_to_patch' (see mmcae/models/selfsup/ccmim.py for why not)
+    attention_direction='patch_to_cls',
     init_cfg=[
         dict(type='Xavier', layer='Linear', distribution='uniform'),
         dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
