@@ -25,10 +25,12 @@ task of the training log gets harder while the model gets better at it.
 The training log's L_NCE therefore is not a fair before/after comparison;
 the same divisions for both models are.
 
-Exit status 1 unless: the logged L_rec of the last 20 steps is below that
-of the first 20, L_rec and L_NCE on the fixed random divisions are lower
-for the trained model, and the trained encoder beats the random one on LIN
-and ATT (``--skip-probe`` leaves the probes out).
+Exit status 1 unless: both logged terms of the last 20 steps are below
+those of the first 20, L_rec and L_NCE on the fixed random divisions are
+lower for the trained model, and the trained encoder beats the random one
+on the linear probe (``--skip-probe`` leaves the probes out). The
+attentive probe is reported, not required: on the demo classes it
+saturates (99-100 % from a random encoder too).
 
     python tools/misc/make_demo_data.py --out data/demo --size medium
     python tools/benchmark/ccmim_demo.py [--data-root data/demo/imagenet] \\
@@ -76,17 +78,17 @@ def save_initial_weights(config: str, seed: int, path: str) -> None:
 
 def log_windows(work_dir: str) -> Dict[str, Dict[str, float]]:
     """Mean of each logged loss term over the first and last ``WINDOW``
-    steps."""
+    steps (a tenth of the steps for runs shorter than 200)."""
     records = [r for r in scalar_records(work_dir) if 'loss_rec' in r]
-    if len(records) < 2 * WINDOW:
-        raise RuntimeError(f'{work_dir}: {len(records)} logged steps, '
-                           f'fewer than {2 * WINDOW}')
+    if len(records) < 4:
+        raise RuntimeError(f'{work_dir}: {len(records)} logged steps')
+    window = min(WINDOW, max(2, len(records) // 10))
     out = {}
     for key in ('loss_rec', 'loss_align'):
         values = [r[key] for r in records]
-        out[key] = dict(first=round(float(np.mean(values[:WINDOW])), 4),
-                        last=round(float(np.mean(values[-WINDOW:])), 4),
-                        steps=len(values))
+        out[key] = dict(first=round(float(np.mean(values[:window])), 4),
+                        last=round(float(np.mean(values[-window:])), 4),
+                        steps=len(values), window=window)
     return out
 
 
@@ -123,6 +125,7 @@ def evaluate(model, images: torch.Tensor, divisions: int,
     importance-sampling divisions (the same generator seeds for every
     model), and the [CLS] attention's top-quarter share."""
     model.train()  # the projector's BatchNorm normalizes by the batch
+    batch_size = min(batch_size, images.shape[0])
     strategy = model.divider.strategy
     sums = {key: [] for key in ('rec_random', 'nce_random', 'rec_own',
                                 'nce_own', 'top_quarter_share')}
@@ -184,6 +187,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--data-root', default='data/demo/imagenet',
                         help='the demo ImageNet set (--size medium)')
     parser.add_argument('--config', default=CONFIG)
+    parser.add_argument(
+        '--iters', type=int, default=200,
+        help='pretraining iterations (default 200; warmup a tenth)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=1,
                         help='OMP threads of each run (default 1)')
@@ -203,6 +209,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     args.data_root = osp.abspath(args.data_root)
     args.work_dir = osp.abspath(args.work_dir)
+    if args.iters < 10:
+        parser.error('--iters must be >= 10')
     if not osp.isfile(osp.join(args.data_root, 'meta', 'train.txt')):
         parser.error(f'{args.data_root} is not an ImageNet-layout set; make '
                      'one with tools/misc/make_demo_data.py --size medium')
@@ -212,9 +220,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     init = osp.join(args.work_dir, 'init.pth')
     save_initial_weights(args.config, args.seed, init)
     work_dir = osp.join(args.work_dir, 'pretrain')
+    warmup = max(1, args.iters // 10)
     run = TrainProcess('pretrain', args.config, work_dir, [
         f'train_dataloader.dataset.data_root={args.data_root}',
-        f'randomness.seed={args.seed}', f'load_from={init}'
+        f'randomness.seed={args.seed}', f'load_from={init}',
+        f'train_cfg.max_iters={args.iters}', f'param_scheduler.0.end={warmup}',
+        f'param_scheduler.1.begin={warmup}',
+        f'param_scheduler.1.end={args.iters}',
+        f'param_scheduler.1.T_max={args.iters - warmup}',
+        f'default_hooks.checkpoint.interval={args.iters}'
     ], args.threads)
     run.start()
     seconds = run.wait()
@@ -234,10 +248,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     probes = None if args.skip_probe else run_probes(args, trained)
 
     lam = cfg.model.align_weight
+    window = logged['loss_rec']['window']
     rows = [
-        ('logged L_rec (first / last 20 steps)',
+        (f'logged L_rec (first / last {window} steps)',
          logged['loss_rec']['first'], logged['loss_rec']['last']),
-        ('logged L_NCE (first / last 20 steps)',
+        (f'logged L_NCE (first / last {window} steps)',
          round(logged['loss_align']['first'] / lam, 4),
          round(logged['loss_align']['last'] / lam, 4)),
     ]
@@ -260,13 +275,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     checks = {
         'logged L_rec lower':
         logged['loss_rec']['last'] < logged['loss_rec']['first'],
+        'logged L_NCE lower':
+        logged['loss_align']['last'] < logged['loss_align']['first'],
         'fixed-division L_rec lower':
         fixed['trained']['rec_random'] < fixed['init']['rec_random'],
         'fixed-division L_NCE lower':
         fixed['trained']['nce_random'] < fixed['init']['nce_random'],
     }
-    if probes:
-        checks['probes: ccMIM > random'] = probes['status'] == 0
+    if probes and 'linear' in probes['protocols']:
+        checks['linear probe: ccMIM > random'] = \
+            probes['protocols']['linear']['gain'] > 0
     summary = dict(
         config=osp.relpath(args.config, REPO_ROOT), data_root=args.data_root,
         seed=args.seed, threads=args.threads, pretrain_seconds=round(
