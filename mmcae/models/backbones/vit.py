@@ -111,7 +111,8 @@ class ViT(BaseModule):
         drop_path_rate (float): stochastic depth, linear over blocks.
         norm_eps (float): LayerNorm epsilon. Defaults to 1e-6.
         frozen_stages (int): freeze the embeddings and the first
-            ``frozen_stages`` blocks (and ``norm`` if all); -1 = none.
+            ``frozen_stages`` blocks (and ``norm`` and ``fc_norm`` if
+            all); -1 = none.
         with_cp (bool): activation checkpointing of every block in
             training.
         interpolate_mode (str): how position embeddings are resized.
@@ -323,8 +324,11 @@ class ViT(BaseModule):
             return
         frozen: List[nn.Module] = [self.patch_embed, self.pos_drop]
         frozen += list(self.blocks[:self.frozen_stages])
-        if self.frozen_stages >= self.num_layers and self.norm is not None:
-            frozen.append(self.norm)
+        if self.frozen_stages >= self.num_layers:
+            # the whole encoder, including the norm of the pooled patch
+            # tokens ('avg_featmap': MAE's linear probing keeps it at its
+            # identity init)
+            frozen += [m for m in (self.norm, self.fc_norm) if m is not None]
         for module in frozen:
             module.eval()
             for param in module.parameters():

@@ -1,0 +1,52 @@
+# The ccMIM pretraining schedule (App. C, "in line with MAE"): AdamW,
+# betas (0.9, 0.95), base lr 1.5e-4 per 256 images (lr = 1.5e-4 x 1024 /
+# 256 = 6e-4 for the paper's batch 1024), weight decay 0.05 except for
+# norms, biases, [CLS], the mask token and the position tables, mixed
+# precision, 40 warmup epochs then cosine, stepped per iteration. 300
+# epochs here; configs with another length redefine ``param_scheduler``
+# and ``train_cfg``. On another total batch, ``tools/train.py
+# --auto-scale-lr`` scales the lr linearly (base_batch_size below).
+_base_ = 'mmpretrain::_base_/default_runtime.py'
+
+optim_wrapper = dict(
+    type='AmpOptimWrapper',
+    loss_scale='dynamic',
+    optimizer=dict(
+        type='AdamW', lr=1.5e-4 * 1024 / 256, betas=(0.9, 0.95),
+        weight_decay=0.05),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.,
+        bias_decay_mult=0.,
+        custom_keys={
+            'pos_embed': dict(decay_mult=0.),
+            'cls_token': dict(decay_mult=0.),
+            'mask_token': dict(decay_mult=0.),
+        }))
+
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=40,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=260,
+        eta_min=0.,
+        by_epoch=True,
+        begin=40,
+        end=300,
+        convert_to_iter_based=True),
+]
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300)
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=100),
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+
+randomness = dict(seed=0, diff_rank_seed=True)
+
+auto_scale_lr = dict(base_batch_size=1024)

@@ -1,0 +1,14 @@
+# ccMIM lambda sweep (Sec. 4.3, "Regularization on classification token
+# and effect of lambda", Fig. 4.3 / "Fig. 3"): ViT-B, 400 epochs, batch
+# 1024, linear probing top-1 reported for lambda from 0 to 1.0 with L_NCE
+# and with L_align; best at lambda = 0.2 for both, below MAE for lambda >
+# 0.8 with L_NCE. The figure's values are not in the project's text of the
+# paper. The text says the sweep fixed "learning rate as 1e-5"; with the
+# recipe's AdamW that cannot train a ViT-B in 400 epochs, so we read it as a
+# slip and keep the main recipe's lr (1.5e-4 x 1024 / 256); for the text's
+# value add --cfg-options optim_wrapper.optimizer.lr=1e-5.
+# This config: lambda 0, no regularization on [CLS] (no projector, no
+# masked-set pass; the division still follows the attention).
+_base_ = ['./ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-nce_in1k.py']
+
+model = dict(align_weight=0., projector=None, align_head=None)

@@ -1,0 +1,259 @@
+"""The ccMIM configs (configs/ccmim/) and their bases
+(configs/_base_/{datasets/imagenet_ccmim, models/ccmim_vit-base-p16,
+schedules/ccmim_adamw_coslr}.py).
+
+Every pretraining config states the paper's recipe (App. C) and differs
+from the recipe it derives from in exactly the setting its name ablates;
+shrunk to a 2-block ViT on 32-px images, each builds and runs one ``loss``.
+The downstream configs load a ccMIM (MAE-style) encoder with the paper's
+lr, layer decay and drop path.
+"""
+import copy
+import glob
+import math
+import os.path as osp
+import re
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
+
+from ..conftest import REPO_ROOT
+
+CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'ccmim')
+PRETRAIN = sorted(
+    osp.basename(p) for p in glob.glob(osp.join(CONFIG_DIR, 'ccmim_*.py')))
+PAPER = [c for c in PRETRAIN if '_demo-' not in c]
+DOWNSTREAM = sorted(
+    osp.relpath(p, CONFIG_DIR)
+    for p in glob.glob(osp.join(CONFIG_DIR, '*.py')) +
+    glob.glob(osp.join(CONFIG_DIR, 'benchmarks', '*.py'))
+    if not osp.basename(p).startswith('ccmim_'))
+NAME = re.compile(r'^ccmim_vit-(?P<arch>small|base)-p16_32xb32-amp-coslr-'
+                  r'(?P<epochs>\d+)e(_(?P<variant>[\w.-]+))?_in1k\.py$')
+
+
+def _load(name: str) -> Config:
+    return Config.fromfile(osp.join(CONFIG_DIR, name))
+
+
+def _flat(cfg, prefix=''):
+    """Nested dicts -> {'a.b.c': value}."""
+    out = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f'{prefix}{key}.'))
+        else:
+            out[f'{prefix}{key}'] = value
+    return out
+
+
+def _diff(a: Config, b: Config):
+    """Keys whose values differ between two configs (model and schedule)."""
+    fa = _flat(a.to_dict())
+    fb = _flat(b.to_dict())
+    return {
+        key
+        for key in set(fa) | set(fb)
+        if fa.get(key, 'MISSING') != fb.get(key, 'MISSING')
+        and not key.startswith(('filename', 'text'))
+    }
+
+
+def test_config_set():
+    assert len(PAPER) == 27, PAPER
+    for name in PAPER:
+        assert NAME.match(name), name
+    # Table 5 (2 lengths x 4 strategies) and the lambda sweep (Fig. 4.3)
+    assert sum('_divide-' in c for c in PAPER) == 8
+    assert sum('_lambda' in c for c in PAPER) == 13
+
+
+@pytest.mark.parametrize('name', PAPER)
+def test_paper_recipe(name):
+    cfg = _load(name)
+    match = NAME.match(name)
+    epochs = int(match['epochs'])
+    assert cfg.train_cfg.max_epochs == epochs
+    # App. C: AdamW, blr 1.5e-4 x 1024 / 256, betas (0.9, 0.95), wd 0.05
+    optimizer = cfg.optim_wrapper.optimizer
+    assert optimizer.type == 'AdamW'
+    assert math.isclose(optimizer.lr, 1.5e-4 * 1024 / 256)
+    assert tuple(optimizer.betas) == (0.9, 0.95)
+    assert optimizer.weight_decay == 0.05
+    assert cfg.auto_scale_lr.base_batch_size == 1024
+    assert cfg.train_dataloader.batch_size * 32 == 1024
+    warmup, cosine = cfg.param_scheduler
+    assert warmup.end == (10 if epochs == 100 else 40)
+    assert cosine.begin == warmup.end and cosine.end == epochs
+    assert cosine.T_max == epochs - warmup.end
+    # augmentation: random resized crop (0.2-1) + flip only
+    pipeline = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert pipeline == ['LoadImageFromFile', 'RandomResizedCrop',
+                        'RandomFlip', 'PackInputs']
+    assert tuple(cfg.train_dataloader.dataset.pipeline[1].crop_ratio_range
+                 ) == (0.2, 1.0)
+    model = cfg.model
+    assert model.type == 'mmcae.CcMIM'
+    assert model.backbone.arch == match['arch']
+    assert model.backbone.qkv_bias == 'qkv'
+    assert model.mask_ratio == 0.75
+    assert model.neck.decoder_embed_dim == 512
+    assert model.neck.decoder_depth == 8
+    assert model.head.norm_pix
+    variant = match['variant'] or ''
+    lam = re.match(r'lambda([\d.]+)', variant)
+    expected = 0.1 if variant == 'official-code' else float(
+        lam[1]) if lam else 0.2
+    assert model.align_weight == expected
+    strategy = re.match(r'divide-([\w-]+)', variant)
+    assert model.mask_strategy == (
+        strategy[1].replace('-', '_') if strategy else 'importance_sampling')
+    if model.align_weight:
+        if variant.endswith('-align'):
+            assert model.align_head.type == 'LatentPredictHead'
+            assert model.align_head.loss.shift_factor == 1.
+        else:
+            assert model.align_head.type == 'mmcae.InfoNCEHead'
+            assert model.align_head.temperature == 0.5
+
+
+#: config -> (the config it derives from, the keys it may change)
+DERIVED = {
+    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py', {'epochs'}),
+    'ccmim_vit-small-p16_32xb32-amp-coslr-300e_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py', {'arch'}),
+    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_official-code_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py',
+     {'model.align_weight', 'model.projector'}),
+    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_paper-formulas_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py',
+     {'model.attention_direction', 'model.align_head.intra_negatives'}),
+    'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-nce_in1k.py',
+     {'model.align_weight', 'model.projector', 'model.align_head'}),
+}
+for _lam in ('0.1', '0.4', '0.6', '0.8', '1.0'):
+    for _loss in ('nce', 'align'):
+        DERIVED[f'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda{_lam}-'
+                f'{_loss}_in1k.py'] = (
+                    f'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-'
+                    f'{_loss}_in1k.py', {'model.align_weight'})
+for _epochs in (100, 400):
+    for _strategy in ('random', 'block', 'importance', 'importance-sampling'):
+        DERIVED[f'ccmim_vit-base-p16_32xb32-amp-coslr-{_epochs}e_divide-'
+                f'{_strategy}_in1k.py'] = (
+                    'ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py',
+                    {'epochs', 'model.mask_strategy'})
+
+SCHEDULE_KEYS = ('train_cfg.max_epochs', 'param_scheduler')
+ARCH_KEYS = ('model.backbone.arch', 'model.neck.embed_dim',
+             'model.projector.in_channels', 'model.projector.hid_channels')
+
+
+@pytest.mark.parametrize('name', sorted(DERIVED))
+def test_ablation_changes_only_its_setting(name):
+    parent, allowed = DERIVED[name]
+    keys = _diff(_load(name), _load(parent))
+    permitted = set()
+    for item in allowed:
+        if item == 'epochs':
+            permitted |= {k for k in keys if k.startswith(SCHEDULE_KEYS)}
+        elif item == 'arch':
+            permitted |= {k for k in keys if k.startswith(ARCH_KEYS)}
+        else:
+            permitted |= {k for k in keys if k.startswith(item)}
+    assert keys and keys <= permitted, sorted(keys - permitted)
+
+
+def _shrink(model: dict) -> dict:
+    """A 2-block 32-d encoder on 32-px images (4 x 4 patches of 8)."""
+    model = copy.deepcopy(model)
+    model['backbone'].update(
+        arch=dict(embed_dims=32, num_layers=2, num_heads=2,
+                  mlp_hidden_dims=64), img_size=32, patch_size=8)
+    model['neck'].update(num_patches=16, patch_size=8, embed_dim=32,
+                         decoder_embed_dim=16, decoder_depth=1,
+                         decoder_num_heads=2)
+    model['head'].update(patch_size=8)
+    if model.get('projector'):
+        model['projector'].update(in_channels=32, hid_channels=32,
+                                  out_channels=16, norm_cfg=dict(type='BN1d'))
+    head = model.get('align_head')
+    if head and head.get('predictor'):
+        head['predictor'].update(in_channels=16, hid_channels=8,
+                                 out_channels=16, norm_cfg=dict(type='BN1d'))
+    return model
+
+
+@pytest.mark.parametrize('name', [
+    'ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py',
+    'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0_in1k.py',
+    'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.4-align_in1k.py',
+    'ccmim_vit-base-p16_32xb32-amp-coslr-100e_divide-block_in1k.py',
+    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_official-code_in1k.py',
+    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_paper-formulas_in1k.py',
+])
+def test_shrunk_model_runs(name):
+    cfg = _load(name)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(_shrink(cfg.model.to_dict()))
+    model.init_weights()
+    images = torch.randint(0, 255, (2, 3, 32, 32)).float()
+    data = model.data_preprocessor(
+        dict(inputs=images, data_samples=None), training=True)
+    losses = model.loss(data['inputs'], [])
+    expected = {'loss_rec', 'loss_align'} if cfg.model.align_weight else {
+        'loss_rec'}
+    assert set(losses) == expected
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+
+
+def test_full_size_vit_b_builds():
+    cfg = _load('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+    encoder = sum(p.numel() for p in model.backbone.parameters())
+    assert 85_000_000 < encoder < 87_000_000  # ViT-B/16
+    assert model.divider.num_masked == 147
+    assert model.projector.fc1.out_features == 256
+    assert not model.projector.bn1.affine
+
+
+@pytest.mark.parametrize('name', DOWNSTREAM)
+def test_downstream_configs(name):
+    cfg = _load(name)
+    backbone = cfg.model.backbone
+    # ccMIM's encoder is MAE's: one qkv bias, no layer scale
+    assert backbone.qkv_bias == 'qkv'
+    assert backbone.layer_scale_init_value == 0
+    assert re.match(r'weights/ccmim_vit-(small|base)-p16_(300|800)e\.pth',
+                    backbone.init_cfg.checkpoint)
+    decay = cfg.optim_wrapper.get('paramwise_cfg', {}).get('layer_decay_rate')
+    lr = cfg.optim_wrapper.optimizer.lr
+    if name.startswith('mask-rcnn_'):
+        # Sec. 4.2: lr 3e-4, layer decay 0.75, drop path 0.1, batch 32
+        assert (lr, decay, backbone.drop_path_rate) == (3e-4, 0.75, 0.1)
+        assert cfg.train_dataloader.batch_size * 8 == 32
+        assert cfg.train_cfg.max_epochs == 12
+    elif name.startswith(('fpn_', 'upernet_')):
+        # Sec. 4.2: batch 16, layer decay 0.65, drop path 0.1
+        assert (decay, backbone.drop_path_rate) == (0.65, 0.1)
+        assert cfg.train_dataloader.batch_size * 8 == 16
+        assert '800e' in backbone.init_cfg.checkpoint
+    else:
+        # the average patch embedding (Sec. 4.1)
+        assert backbone.out_type == 'avg_featmap'
+        if 'inat' in name:
+            assert lr == 3e-4 and cfg.train_cfg.max_epochs == 360
+        if 'finetune_32xb32' in name:
+            assert lr == 1e-3 and cfg.train_cfg.max_epochs == 100
+            assert cfg.train_dataloader.batch_size * 32 == 1024
+        if 'linear-probe' in name:
+            assert backbone.frozen_stages == 12
