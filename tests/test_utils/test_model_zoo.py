@@ -90,6 +90,9 @@ def test_paper_numbers_are_the_papers():
     assert cells[('cae-arxiv-3', 'ViT-B', 800, 'mIoU')] == 48.8
     assert cells[('cae-arxiv-4', 'ViT-S', 300, 'AP^m')] == 39.0
     assert cells[('cae-arxiv-5', 'ViT-B', 800, 'AP^b')] == 52.3
+    # ccMIM Sec. 1: "83.6%, 84.2% top-1 accuracy with 300 and 800 epochs"
+    assert cells[('ccmim-1', 'ViT-B', 300, 'FT')] == 83.6
+    assert cells[('ccmim-1', 'ViT-B', 800, 'FT')] == 84.2
 
 
 def test_parameters_equal_the_built_model():
