@@ -84,7 +84,9 @@ class CcMIM(BaseSelfSupervisor):
             probe, while 'cls_to_patch' closes an adversarial loop ([CLS]
             learns to look at the patches that identify the image, which
             are then hidden from the visible set), its contrastive loss
-            rose and its [CLS] probe fell below a random encoder's.
+            rose and its [CLS] probe fell below a random encoder's
+            (configs/ccmim/README.md has the numbers, and where the masks
+            fall under each direction).
         data_preprocessor (dict, optional): e.g.
             ``SelfSupDataPreprocessor``.
         init_cfg (dict, optional): init config.
