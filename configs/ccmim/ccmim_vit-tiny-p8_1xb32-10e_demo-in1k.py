@@ -5,7 +5,8 @@
 # through the projector, MAE pixel decoder, lambda 0.2) and shrinks the
 # model and the schedule.
 #   python tools/misc/make_demo_data.py --out data/demo --size medium
-#   python tools/train.py configs/ccmim/ccmim_vit-tiny-p8_1xb32-10e_demo-in1k.py
+#   python tools/train.py \
+#       configs/ccmim/ccmim_vit-tiny-p8_1xb32-10e_demo-in1k.py
 # The encoder is the one of the CAE demo (64-d, 4 blocks, 4 heads, 8-px
 # patches, 64-px crops; BEiT-style q/v biases and layer scale 0.1) so that
 # the demo probe configs of configs/cae/benchmarks/ load either encoder and

@@ -3,7 +3,8 @@
 # loop (warmup 20 iterations, then cosine), logging every iteration. Used
 # by tools/benchmark/ccmim_demo.py (both loss terms over 200 CPU steps, and
 # a linear / attentive probe of the encoder against a random one).
-#   python tools/train.py configs/ccmim/ccmim_vit-tiny-p8_1xb32-200i_demo-in1k.py
+#   python tools/train.py \
+#       configs/ccmim/ccmim_vit-tiny-p8_1xb32-200i_demo-in1k.py
 _base_ = ['./ccmim_vit-tiny-p8_1xb32-10e_demo-in1k.py']
 
 max_iters = 200

@@ -95,6 +95,9 @@ EXPECTED = {
     '_ade20k-512x512.py': _row('ccMIM Table 3', 'base', 800, 1e-4,
                                head='fpn', pretrain='ccmim',
                                qkv_bias='qkv', layer_scale=0.),
+    'ccmim/upernet_ccmim-vit-base-p16-800e_8xb2-amp-160k-lr1e-4'
+    '_ade20k-512x512.py': _row(None, 'base', 800, 1e-4, pretrain='ccmim',
+                               qkv_bias='qkv', layer_scale=0.),
     DEMO_UPERNET: dict(demo=True, head='upernet'),
     DEMO_FPN: dict(demo=True, head='fpn'),
 }

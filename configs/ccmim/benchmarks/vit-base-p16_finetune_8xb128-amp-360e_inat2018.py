@@ -1,10 +1,12 @@
 # Transfer fine-tuning of a ccMIM ViT-B/16 (800 epochs), ccMIM Table 4,
-# iNaturalist 2018: "+0.2 over MAE" (cells not in our copy of the paper). Sec. 4.2: "We finetune the
-# pretrained encoder on iNaturalist datasets in 360 epochs with the learning
-# rate 3e-4"; "all the methods are under the same settings". The CAE
-# transfer recipe of configs/cae/benchmarks/vit-base-p16_finetune_8xb128-amp-360e_inat2018.py with ccMIM's
-# encoder (MAE-style, average patch embedding).
-_base_ = ['../../cae/benchmarks/vit-base-p16_finetune_8xb128-amp-360e_inat2018.py']
+# iNaturalist 2018: "+0.2 over MAE" (cells not in our copy of the paper). Sec.
+# 4.2: "We finetune the pretrained encoder on iNaturalist datasets in 360
+# epochs with the learning rate 3e-4"; "all the methods are under the same
+# settings". The CAE transfer recipe of
+# configs/cae/benchmarks/vit-base-p16_finetune_8xb128-amp-360e_inat2018.py
+# with ccMIM's encoder (MAE-style, average patch embedding).
+_base_ = ['../../cae/benchmarks/vit-base-p16_finetune'
+          '_8xb128-amp-360e_inat2018.py']
 
 model = dict(
     backbone=dict(
