@@ -257,3 +257,22 @@ def test_downstream_configs(name):
             assert cfg.train_dataloader.batch_size * 32 == 1024
         if 'linear-probe' in name:
             assert backbone.frozen_stages == 12
+
+
+@pytest.mark.parametrize('name', [
+    'mask-rcnn_ccmim-vit-small-p16-300e_8xb4-amp-1x_coco.py',
+])
+def test_mask_rcnn_builds_trains_and_decays_by_layer(name):
+    """The ccMIM detector (a 32-d, 12-block ViT of the config's kind):
+    MAE-style blocks, one training step's losses finite, and the layer-wise
+    lr decay 0.75 of every parameter as the MAE / BEiT formula."""
+    from .test_det_configs import (_build, _check_layer_decay, _loss,
+                                   _shrink, _total)
+    cfg = _load(name)
+    model = _build(_shrink(cfg))
+    block = model.backbone.blocks[0]
+    assert block.attn.qkv.bias is not None
+    assert not hasattr(block.attn, 'q_bias') and block.gamma_1 is None
+    total = _total(_loss(model))
+    total.backward()
+    _check_layer_decay(cfg, model, 12, 0.75, 3e-4)
