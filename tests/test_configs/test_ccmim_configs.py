@@ -4,7 +4,7 @@ schedules/ccmim_adamw_coslr}.py).
 
 Every pretraining config states the paper's recipe (App. C) and differs
 from the recipe it derives from in exactly the setting its name ablates;
-shrunk to a 2-block ViT on 32-px images, each builds and runs one ``loss``.
+shrunk to a 2-block ViT on 32-px images, each builds (six run one ``loss``).
 The downstream configs load a ccMIM (MAE-style) encoder with the paper's
 lr, layer decay and drop path.
 """
@@ -276,3 +276,92 @@ def test_mask_rcnn_builds_trains_and_decays_by_layer(name):
     total = _total(_loss(model))
     total.backward()
     _check_layer_decay(cfg, model, 12, 0.75, 3e-4)
+
+
+@pytest.mark.parametrize('name', PAPER)
+def test_every_pretraining_config_builds(name):
+    """Each paper config's model (shrunk as above) builds with the division
+    strategy, alignment loss and projector its name says."""
+    cfg = _load(name)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(_shrink(cfg.model.to_dict()))
+    assert type(model).__name__ == 'CcMIM'
+    assert model.divider.strategy == cfg.model.mask_strategy
+    assert model.align_weight == cfg.model.align_weight
+    block = model.backbone.blocks[0]
+    assert block.attn.qkv.bias is not None and block.gamma_1 is None
+    if not cfg.model.align_weight:
+        assert model.align_head is None and model.projector is None
+    elif name.endswith('-align_in1k.py'):
+        assert type(model.align_head).__name__ == 'LatentPredictHead'
+        assert model.projector is not None
+    else:
+        assert type(model.align_head).__name__ == 'InfoNCEHead'
+        assert model.align_head.temperature == 0.5
+        assert (model.projector is None) == ('official-code' in name)
+
+
+BENCHMARKS = [n for n in DOWNSTREAM if n.startswith('benchmarks/')]
+
+
+@pytest.mark.parametrize('name', BENCHMARKS)
+def test_classification_benchmark_builds(name):
+    """The full-size ViT-B classifier of each probe / fine-tuning config:
+    MAE-style blocks, the average patch embedding as the feature, the
+    probe's encoder frozen with its optimizer holding the head only, the
+    fine-tuning configs training everything with layer decay 0.65."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = _load(name)
+    cfg.model.backbone.init_cfg = None
+    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU
+    cfg.optim_wrapper.pop('loss_scale', None)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    backbone = model.backbone
+    assert len(backbone.blocks) == 12 and backbone.embed_dims == 768
+    block = backbone.blocks[0]
+    assert block.attn.qkv.bias is not None and block.gamma_1 is None
+    assert backbone.fc_norm is not None
+    model.train()
+    images = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        feature = model.extract_feat(images)  # through the probe's BN neck
+        feature = feature[-1] if isinstance(feature, tuple) else feature
+        logits = model.head((feature, ))
+    assert feature.shape == (2, 768)
+    assert logits.shape == (2, cfg.model.head.num_classes)
+    optimized = {id(p) for group in optim_wrapper.optimizer.param_groups
+                 for p in group['params']}
+    if 'linear-probe' in name:
+        assert not any(p.requires_grad for p in backbone.parameters())
+        assert not backbone.fc_norm.training
+        assert optimized == {id(p) for p in model.head.parameters()}
+    else:
+        assert not any(
+            getattr(b.attn, 'relative_position_bias', None) is not None
+            for b in backbone.blocks)
+        assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.65
+        lrs = sorted({group['lr'] for group in
+                      optim_wrapper.optimizer.param_groups})
+        base_lr = cfg.optim_wrapper.optimizer.lr
+        assert math.isclose(lrs[-1], base_lr)
+        assert math.isclose(lrs[0], base_lr * 0.65**13)
+        assert optimized == {id(p) for p in model.parameters()
+                             if p.requires_grad}
+
+
+def test_upernet_builds_with_layer_decay():
+    """The ccMIM UperNet (32 channels, real depth): MAE-style blocks, the
+    MAE / BEiT layer-wise lr of every parameter at decay 0.65."""
+    from .test_seg_configs import _build, _shrink as _shrink_seg, \
+        assert_layer_decay
+    from .test_seg_configs import load as load_seg
+    cfg = _shrink_seg(load_seg(
+        'ccmim/upernet_ccmim-vit-base-p16-800e_8xb2-amp-160k-lr1e-4'
+        '_ade20k-512x512.py'))
+    model, optim_wrapper = _build(cfg)
+    block = model.backbone.blocks[0]
+    assert block.attn.qkv.bias is not None and block.gamma_1 is None
+    assert model.backbone.num_layers == 12
+    assert assert_layer_decay(model, optim_wrapper, cfg) > 0

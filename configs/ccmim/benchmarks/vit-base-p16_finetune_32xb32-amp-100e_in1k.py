@@ -4,7 +4,8 @@
 # 1024 batch size"; the average patch embedding (through fc_norm) feeds the
 # classifier. The CAE fine-tuning recipe otherwise (AdamW, layer decay 0.65,
 # warmup 5, drop path 0.1, RandAugment, mixup 0.8, cutmix 1.0, label smoothing
-# 0.1).
+# 0.1) with MAE's encoder: one qkv bias, no layer scale, no relative
+# position tables.
 #   tools/dist_train.sh configs/ccmim/benchmarks/<this file> 32 \
 #       --cfg-options \
 #       model.backbone.init_cfg.checkpoint=weights/ccmim_vit-base-p16_300e.pth
@@ -15,6 +16,9 @@ model = dict(
     backbone=dict(
         qkv_bias='qkv',
         layer_scale_init_value=0.,
+        # MAE's fine-tuning ViT: absolute positions only (the CAE recipe
+        # adds zero-initialized relative position tables)
+        use_rel_pos_bias=False,
         out_type='avg_featmap',
         init_cfg=dict(checkpoint='weights/ccmim_vit-base-p16_800e.pth')))
 
