@@ -1,5 +1,6 @@
 """Necks."""
 from .cae_neck import CAENeck
+from .dino_projection_head import DINOProjectionHead
 from .vit_pyramid_neck import ViTPyramidNeck
 
-__all__ = ['CAENeck', 'ViTPyramidNeck']
+__all__ = ['CAENeck', 'DINOProjectionHead', 'ViTPyramidNeck']
