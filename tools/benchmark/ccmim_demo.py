@@ -47,49 +47,21 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
-from train_subprocess import REPO_ROOT, TrainProcess, scalar_records
+import demo_common
+from demo_common import (build_model, load_weights, run_probes,
+                         save_initial_weights)
+from train_subprocess import REPO_ROOT, TrainProcess
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'ccmim',
                   'ccmim_vit-tiny-p8_1xb32-200i_demo-in1k.py')
 WINDOW = 20
 
 
-def build_model(config: str):
-    """The config's CcMIM model (initialized by the caller)."""
-    from mmengine.config import Config
-    from mmengine.registry import MODELS, DefaultScope
-    import mmcae.models  # noqa: F401 (registers mmcae.*)
-    cfg = Config.fromfile(config)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        return MODELS.build(cfg.model), cfg
-
-
-def save_initial_weights(config: str, seed: int, path: str) -> None:
-    """Initialize the model with ``seed`` and save it as a checkpoint that
-    ``load_from`` reads."""
-    torch.manual_seed(seed)
-    np.random.seed(seed)
-    model, _ = build_model(config)
-    model.init_weights()
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(seed=seed, config=osp.basename(config))), path)
-
-
 def log_windows(work_dir: str) -> Dict[str, Dict[str, float]]:
     """Mean of each logged loss term over the first and last ``WINDOW``
     steps (a tenth of the steps for runs shorter than 200)."""
-    records = [r for r in scalar_records(work_dir) if 'loss_rec' in r]
-    if len(records) < 4:
-        raise RuntimeError(f'{work_dir}: {len(records)} logged steps')
-    window = min(WINDOW, max(2, len(records) // 10))
-    out = {}
-    for key in ('loss_rec', 'loss_align'):
-        values = [r[key] for r in records]
-        out[key] = dict(first=round(float(np.mean(values[:window])), 4),
-                        last=round(float(np.mean(values[-window:])), 4),
-                        steps=len(values), window=window)
-    return out
+    return demo_common.log_windows(work_dir, ('loss_rec', 'loss_align'),
+                                   WINDOW)
 
 
 def load_val_images(cfg, data_root: str, limit: int) -> torch.Tensor:
@@ -154,30 +126,6 @@ def evaluate(model, images: torch.Tensor, divisions: int,
     model.divider.strategy = strategy
     return {key: round(float(np.mean(values)), 4)
             for key, values in sums.items()}
-
-
-def load_weights(model, path: str):
-    from mmcae.utils.checkpoint_compat import load_local_checkpoint
-    state = load_local_checkpoint(path)
-    model.load_state_dict(state.get('state_dict', state))
-    return model
-
-
-def run_probes(args: argparse.Namespace, checkpoint: str) -> Dict:
-    import eval_protocols_demo
-    out = osp.join(args.work_dir, 'probes.json')
-    argv = [
-        '--pretrained', checkpoint, '--data-root', args.data_root,
-        '--protocols', *args.protocols, '--seeds',
-        *[str(s) for s in args.probe_seeds], '--epochs',
-        str(args.probe_epochs), '--threads', str(args.threads),
-        '--work-dir', osp.join(args.work_dir, 'probes'), '--out', out
-    ]
-    status = eval_protocols_demo.main(argv)
-    with open(out) as f:
-        results = json.load(f)
-    results['status'] = status
-    return results
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -42,8 +42,11 @@ class WeightNormLinear(nn.Module):
     def weight(self) -> torch.Tensor:
         return self.weight_g * F.normalize(self.weight_v, dim=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight)
+    def forward(self, x: torch.Tensor, frozen: bool = False) -> torch.Tensor:
+        """``frozen``: no gradient reaches the weights (DINO's first
+        epoch)."""
+        weight = self.weight
+        return F.linear(x, weight.detach() if frozen else weight)
 
 
 @MODELS.register_module()
@@ -86,10 +89,17 @@ class DINOProjectionHead(BaseModule):
             bottleneck_channels, out_channels,
             learn_scale=not norm_last_layer)
 
-    def forward(self, x: Union[torch.Tensor, Tuple[torch.Tensor]]
-                ) -> torch.Tensor:
-        """(..., in_channels) -> (..., out_channels) logits."""
+    def forward(self,
+                x: Union[torch.Tensor, Tuple[torch.Tensor]],
+                freeze_last_layer: bool = False) -> torch.Tensor:
+        """(..., in_channels) -> (..., out_channels) logits.
+
+        Args:
+            x (Tensor | tuple[Tensor]): features (a tuple's first item).
+            freeze_last_layer (bool): the prototypes get no gradient (the
+                MLP still does). Defaults to False.
+        """
         if isinstance(x, (tuple, list)):
             x = x[0]
         x = F.normalize(self.mlp(x), dim=-1)
-        return self.last_layer(x)
+        return self.last_layer(x, frozen=freeze_last_layer)
