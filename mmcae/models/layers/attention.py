@@ -55,6 +55,39 @@ class Attention(nn.Module):
                  torch.zeros_like(self.v_bias), self.v_bias])
         return self.qkv.bias
 
+    def attention_weights(
+            self,
+            x: torch.Tensor,
+            attn_bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The full softmax attention that :meth:`forward` applies.
+
+        The same projection (``qkv`` with :meth:`_qkv_bias`), scale
+        ``head_dim ** -0.5`` and additive ``attn_bias`` as the fused kernel
+        of :meth:`forward`; a boolean ``attn_bias`` is a mask (True =
+        attend), as in ``F.scaled_dot_product_attention``. No dropout: the
+        weights of the module in eval mode.
+
+        Args:
+            x (Tensor): (B, N, C).
+            attn_bias (Tensor, optional): broadcastable to (B, heads, N, N).
+
+        Returns:
+            Tensor: (B, heads, N, N); every row sums to 1 over the keys.
+        """
+        batch, num_tokens, channels = x.shape
+        qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
+        qkv = qkv.reshape(batch, num_tokens, 3, self.num_heads,
+                          channels // self.num_heads).permute(2, 0, 3, 1, 4)
+        query, key, _ = qkv.unbind(0)
+        scale = query.shape[-1]**-0.5
+        logits = (query * scale) @ key.transpose(-2, -1)
+        if attn_bias is not None:
+            if attn_bias.dtype == torch.bool:
+                logits = logits.masked_fill(~attn_bias, float('-inf'))
+            else:
+                logits = logits + attn_bias.to(logits.dtype)
+        return logits.softmax(dim=-1)
+
     def forward(
         self,
         x: torch.Tensor,
