@@ -57,7 +57,7 @@ def _samples(batch, seed=0):
     samples = []
     for _ in range(batch):
         first = np.array([0, 4, 32, 36], dtype=np.float32) + rng.integers(
-            0, 8, 4).astype(np.float32) * [1, 1, 1, 1]
+            0, 8, 4).astype(np.float32)
         second = first + np.array([6, 3, 8, 5], dtype=np.float32)
         sample = DataSample()
         sample.set_metainfo(dict(crop_boxes=np.stack([first, second]),
