@@ -61,10 +61,12 @@ def log_windows(work_dir: str, keys: Sequence[str],
     return out
 
 
-def run_probes(args: argparse.Namespace, checkpoint: str) -> Dict:
+def run_probes(args: argparse.Namespace, checkpoint: str,
+               cfg_options: Sequence[str] = ()) -> Dict:
     """``eval_protocols_demo.py`` on ``checkpoint`` vs a random encoder
     (``args``: data_root, protocols, probe_seeds, probe_epochs, threads,
-    work_dir)."""
+    work_dir; ``shots`` if present), with ``cfg_options`` for every probe
+    run."""
     import eval_protocols_demo
     out = osp.join(args.work_dir, 'probes.json')
     argv = [
@@ -74,6 +76,10 @@ def run_probes(args: argparse.Namespace, checkpoint: str) -> Dict:
         str(args.probe_epochs), '--threads', str(args.threads),
         '--work-dir', osp.join(args.work_dir, 'probes'), '--out', out
     ]
+    if getattr(args, 'shots', 0):
+        argv += ['--shots', str(args.shots)]
+    if cfg_options:
+        argv += ['--cfg-options', *cfg_options]
     status = eval_protocols_demo.main(argv)
     with open(out) as f:
         results = json.load(f)

@@ -17,7 +17,10 @@
    lower than the mismatched ones.
 4. ``eval_protocols_demo.py`` probes the trained encoder (the student)
    against a random one (same seed, same data order): a linear probe of
-   the 8 demo classes (``--protocols`` adds the attentive probe).
+   the 8 demo classes on the globally pooled patch tokens (the features
+   Uni-SSL trains and the paper evaluates; its [CLS] token is never a
+   training output), ``--protocols`` adds the attentive probe, ``--shots
+   K`` trains the probes on K images per class.
 
 Exit status 1 unless: the logged total loss (L_sim + L_pixel) and L_pixel
 of the last 20 steps are below those of the first 20, the fixed-pair
@@ -114,6 +117,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         choices=['linear', 'attentive', 'finetune'])
     parser.add_argument('--probe-seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--probe-epochs', type=int, default=20)
+    parser.add_argument('--shots', type=int, default=0,
+                        help='probe on K training images per class (0: all)')
     parser.add_argument('--skip-probe', action='store_true')
     parser.add_argument('--work-dir',
                         default=osp.join('work_dirs', 'unissl_demo'))
@@ -159,7 +164,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         'init': evaluate(load_weights(model, init), views, samples),
         'trained': evaluate(load_weights(model, trained), views, samples),
     }
-    probes = None if args.skip_probe else run_probes(args, trained)
+    probes = None if args.skip_probe else run_probes(
+        args, trained, ['model.backbone.out_type=avg_featmap'])
 
     window = logged['loss']['window']
     rows = [(f'logged {name} (first / last {window} steps)',

@@ -67,6 +67,8 @@ class UniSSL(DINO):
             reconstruct x_2, averaging the two directions (DINO's
             symmetrization; twice the encoder passes). Defaults to False
             (Eq. 11 as printed: L_sim(x_1, x_2) + L_pixel(x_1)).
+        in_channels (int): image channels of the pixel target. Defaults
+            to 3.
         base_momentum (float): see :class:`DINO`. Defaults to 0.004
             (teacher momentum 0.996 -> 1).
         freeze_last_layer_epochs (int): see :class:`DINO`. Defaults to 1.
