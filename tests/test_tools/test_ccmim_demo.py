@@ -17,6 +17,9 @@ def test_ccmim_demo_short_run(tmp_path):
     result = run_python_tool(
         'tools/benchmark/ccmim_demo.py', '--data-root',
         str(tmp_path / 'demo' / 'imagenet'), '--iters', '30', '--skip-probe',
+        # 6 steps per epoch of the 48 small-set images (mmengine sleeps 2 s
+        # at each epoch end)
+        '--batch-size', '8',
         '--eval-images', '64', '--divisions', '1', '--work-dir',
         str(tmp_path / 'work'), '--out', str(out))
     log = result.stdout + result.stderr

@@ -139,6 +139,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         '--iters', type=int, default=200,
         help='pretraining iterations (default 200; warmup a tenth)')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--batch-size', type=int, default=32,
+        help='pretraining batch (default 32, the config\'s; smaller on '
+        'tiny sets: mmengine pauses 2 s at every epoch end)')
     parser.add_argument('--threads', type=int, default=1,
                         help='OMP threads of each run (default 1)')
     parser.add_argument('--eval-images', type=int, default=256,
@@ -172,6 +176,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     run = TrainProcess('pretrain', args.config, work_dir, [
         f'train_dataloader.dataset.data_root={args.data_root}',
         f'randomness.seed={args.seed}', f'load_from={init}',
+        f'train_dataloader.batch_size={args.batch_size}',
         f'train_cfg.max_iters={args.iters}', f'param_scheduler.0.end={warmup}',
         f'param_scheduler.1.begin={warmup}',
         f'param_scheduler.1.end={args.iters}',
