@@ -43,10 +43,19 @@ class WeightNormLinear(nn.Module):
         return self.weight_g * F.normalize(self.weight_v, dim=1)
 
     def forward(self, x: torch.Tensor, frozen: bool = False) -> torch.Tensor:
-        """``frozen``: no gradient reaches the weights (DINO's first
-        epoch)."""
+        """``frozen``: the weights get a zero gradient (DINO's first epoch).
+
+        DINO drops the prototypes' gradient after the backward pass; here
+        the weights stay in the graph with a zero gradient (``w.detach() +
+        0 * w``), so that DistributedDataParallel finds every parameter
+        used without ``find_unused_parameters``. The output does not
+        change; an optimizer's weight decay still shrinks ``weight_v``,
+        which the row normalization cancels.
+        """
         weight = self.weight
-        return F.linear(x, weight.detach() if frozen else weight)
+        if frozen:
+            weight = weight.detach() + 0. * weight
+        return F.linear(x, weight)
 
 
 @MODELS.register_module()

@@ -59,7 +59,7 @@ class UniSSL(DINO):
         pixel_window (int): S, the side of the target window in pixels.
             Defaults to 80 (paper; 5 x 5 tokens of 16 px; Table 4: 48, 16).
         pixel_weight (float): weight of L_pixel (Eq. 11: 1). 0 drops the
-            term (L_sim only).
+            term and the predictor (L_sim only).
         norm_pix (bool): normalize each target window by its own mean and
             std (MAE's ``norm_pix``) before the MSE. Defaults to False (Eq.
             10 is a plain MSE on the view's pixels).
@@ -110,8 +110,11 @@ class UniSSL(DINO):
         self.pixel_weight = pixel_weight
         self.norm_pix = norm_pix
         self.symmetric = symmetric
+        # not built without L_pixel: DistributedDataParallel wants every
+        # parameter in the graph
         self.pixel_predictor = nn.Linear(
-            feature_channels, in_channels * pixel_window**2)
+            feature_channels, in_channels *
+            pixel_window**2) if pixel_weight > 0 else None
 
     @staticmethod
     def dense(features, what: str) -> torch.Tensor:

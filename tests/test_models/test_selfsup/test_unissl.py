@@ -184,6 +184,12 @@ def test_teacher_has_no_gradient_and_moves_by_ema_only():
     assert set(losses) == {'loss_sim', 'loss_pixel'}
     sum(losses.values()).backward()
     assert all(p.grad is None for p in model.teacher.parameters())
+    # every trainable parameter is in the graph (what DDP needs)
+    unused = [
+        name for name, p in model.named_parameters()
+        if p.requires_grad and p.grad is None
+    ]
+    assert not unused, unused
     assert model.pixel_predictor.weight.grad.abs().sum() > 0
     assert model.neck.last_layer.weight_v.grad.abs().sum() > 0
     center_before = model.head.center.clone()
@@ -216,9 +222,18 @@ def test_prototypes_frozen_in_the_first_epoch():
     model = _build(_unissl_cfg(freeze_last_layer_epochs=1))
     views = [torch.randn(2, 3, IMG, IMG), torch.randn(2, 3, IMG, IMG)]
     _set_run_length(10, epoch=0)
-    sum(model.loss(views, _samples(2)).values()).backward()
-    assert model.neck.last_layer.weight_v.grad is None
+    losses = model.loss(views, _samples(2))
+    sum(losses.values()).backward()
+    # in the graph (DistributedDataParallel) with a zero gradient
+    assert torch.equal(model.neck.last_layer.weight_v.grad,
+                       torch.zeros_like(model.neck.last_layer.weight_v))
     assert model.neck.mlp[0].weight.grad.abs().sum() > 0
+    # the output is that of the unfrozen head
+    with torch.no_grad():
+        features = torch.randn(3, 32)
+        torch.testing.assert_close(
+            model.neck(features, freeze_last_layer=True),
+            model.neck(features))
     model.zero_grad()
     _set_run_length(10, epoch=1)
     sum(model.loss(views, _samples(2)).values()).backward()
@@ -241,7 +256,12 @@ def test_symmetric_and_pixel_weight_options():
         torch.testing.assert_close(both[key],
                                    (one[key] + swapped[key]) / 2)
     no_pixel = _build(_unissl_cfg(pixel_weight=0.))
-    assert set(no_pixel.loss(views, _samples(2))) == {'loss_sim'}
+    assert no_pixel.pixel_predictor is None
+    losses = no_pixel.loss(views, _samples(2))
+    assert set(losses) == {'loss_sim'}
+    losses['loss_sim'].backward()
+    assert all(p.grad is not None for p in no_pixel.parameters()
+               if p.requires_grad)
 
 
 def test_pixel_loss_is_the_mse_over_the_inside_entries():
@@ -325,6 +345,9 @@ def test_dino_baseline_pairs_each_view_with_the_other_teacher_view():
                  (targets[0] * log_probs[1]).sum(-1).mean()) / 2
     torch.testing.assert_close(loss.detach(), expected, atol=1e-5,
                                rtol=1e-5)
+    loss.backward()
+    assert all(p.grad is not None for p in model.parameters()
+               if p.requires_grad)
     # the center moved towards the teacher outputs' mean
     mean = torch.cat(logits).mean(0, keepdim=True)
     torch.testing.assert_close(model.head.center, 0.1 * mean, atol=1e-6,
