@@ -6,12 +6,12 @@ import argparse
 import json
 import os
 import os.path as osp
-from typing import Dict, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
-from train_subprocess import scalar_records
+from train_subprocess import TrainProcess, scalar_records
 
 
 def build_model(config: str):
@@ -85,3 +85,110 @@ def run_probes(args: argparse.Namespace, checkpoint: str,
         results = json.load(f)
     results['status'] = status
     return results
+
+
+def demo_parser(description: str, config: str, work_dir: str,
+                protocols: Sequence[str],
+                eval_help: str) -> argparse.ArgumentParser:
+    """The arguments every pretraining demo takes (data, config, run
+    length, seed, batch, threads, probes, output); a demo adds its own."""
+    parser = argparse.ArgumentParser(
+        description=description.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data-root', default='data/demo/imagenet',
+                        help='the demo ImageNet set (--size medium)')
+    parser.add_argument('--config', default=config)
+    parser.add_argument(
+        '--iters', type=int, default=200,
+        help='pretraining iterations (default 200; warmup a tenth)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--batch-size', type=int, default=32,
+        help='pretraining batch (default 32, the config\'s; smaller on '
+        'tiny sets: mmengine pauses 2 s at every epoch end)')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='OMP threads of each run (default 1)')
+    parser.add_argument('--eval-images', type=int, default=256,
+                        help=eval_help)
+    parser.add_argument('--protocols', nargs='+', default=list(protocols),
+                        choices=['linear', 'attentive', 'finetune'])
+    parser.add_argument('--probe-seeds', type=int, nargs='+', default=[0])
+    parser.add_argument('--probe-epochs', type=int, default=20)
+    parser.add_argument('--skip-probe', action='store_true')
+    parser.add_argument('--work-dir', default=work_dir)
+    parser.add_argument('--out', help='write the results as JSON here')
+    return parser
+
+
+def parse_demo_args(parser: argparse.ArgumentParser,
+                    argv: Optional[List[str]]) -> argparse.Namespace:
+    """Parse, make the paths absolute, check the data and the run length,
+    and set torch's threads."""
+    args = parser.parse_args(argv)
+    args.data_root = osp.abspath(args.data_root)
+    args.work_dir = osp.abspath(args.work_dir)
+    if args.iters < 10:
+        parser.error('--iters must be >= 10')
+    if not osp.isfile(osp.join(args.data_root, 'meta', 'train.txt')):
+        parser.error(f'{args.data_root} is not an ImageNet-layout set; make '
+                     'one with tools/misc/make_demo_data.py --size medium')
+    torch.set_num_threads(args.threads)
+    return args
+
+
+def pretrain_from_saved_init(args: argparse.Namespace
+                             ) -> Tuple[str, str, str, float]:
+    """Save the seeded initial weights, then ``tools/train.py`` for
+    ``args.iters`` iterations from them (warmup a tenth, then cosine).
+
+    Returns:
+        tuple: the initial checkpoint, the run's work dir, its last
+        checkpoint and the run's seconds.
+    """
+    init = osp.join(args.work_dir, 'init.pth')
+    save_initial_weights(args.config, args.seed, init)
+    work_dir = osp.join(args.work_dir, 'pretrain')
+    warmup = max(1, args.iters // 10)
+    run = TrainProcess('pretrain', args.config, work_dir, [
+        f'train_dataloader.dataset.data_root={args.data_root}',
+        f'randomness.seed={args.seed}', f'load_from={init}',
+        f'train_dataloader.batch_size={args.batch_size}',
+        f'train_cfg.max_iters={args.iters}', f'param_scheduler.0.end={warmup}',
+        f'param_scheduler.1.begin={warmup}',
+        f'param_scheduler.1.end={args.iters}',
+        f'param_scheduler.1.T_max={args.iters - warmup}',
+        f'default_hooks.checkpoint.interval={args.iters}'
+    ], args.threads)
+    run.start()
+    seconds = run.wait()
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        trained = f.read().strip()
+    return init, work_dir, trained, seconds
+
+
+def print_table(rows: Sequence[Tuple[str, float, float]],
+                probes: Optional[Dict], method: str) -> None:
+    """The before / after table, with the probes' mean top-1."""
+    print('\n| quantity | init / first | trained / last |\n|---|---|---|')
+    for name, before, after in rows:
+        print(f'| {name} | {before:.4f} | {after:.4f} |')
+    if probes:
+        for protocol, result in probes['protocols'].items():
+            mean = result['mean_top1']
+            print(f'| {protocol} probe top-1 (random / {method}) | '
+                  f'{mean["random"]:.2f} | {mean["pretrained"]:.2f} |')
+
+
+def finish(args: argparse.Namespace, summary: Dict,
+           checks: Dict[str, bool]) -> int:
+    """Write the summary (``--out``), print the verdict; 1 if a check
+    failed."""
+    summary['checks'] = checks
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(summary, f, indent=2)
+    failed = [name for name, ok in checks.items() if not ok]
+    print('\n' + ('FAILED: ' + ', '.join(failed) if failed else
+                  'all checks passed: ' + ', '.join(checks)))
+    return 1 if failed else 0

@@ -35,9 +35,6 @@ student's own output and rises while the teacher sharpens.
     python tools/benchmark/unissl_demo.py [--data-root data/demo/imagenet] \\
         [--seed 0] [--out results.json]
 """
-import argparse
-import json
-import os
 import os.path as osp
 import sys
 import time
@@ -47,9 +44,8 @@ import numpy as np
 import torch
 
 import demo_common
-from demo_common import (build_model, load_weights, run_probes,
-                         save_initial_weights)
-from train_subprocess import REPO_ROOT, TrainProcess
+from demo_common import build_model, load_weights, run_probes
+from train_subprocess import REPO_ROOT
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'unissl',
                   'unissl_vit-tiny-p8_1xb32-200i_demo-in1k.py')
@@ -99,63 +95,16 @@ def evaluate(model, views: List[torch.Tensor], samples: list,
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split('\n')[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data-root', default='data/demo/imagenet',
-                        help='the demo ImageNet set (--size medium)')
-    parser.add_argument('--config', default=CONFIG)
-    parser.add_argument(
-        '--iters', type=int, default=200,
-        help='pretraining iterations (default 200; warmup a tenth)')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--batch-size', type=int, default=32,
-        help='pretraining batch (default 32, the config\'s; smaller on '
-        'tiny sets: mmengine pauses 2 s at every epoch end)')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='OMP threads of each run (default 1)')
-    parser.add_argument('--eval-images', type=int, default=256,
-                        help='val images for the fixed-pair losses')
-    parser.add_argument('--protocols', nargs='+', default=['linear'],
-                        choices=['linear', 'attentive', 'finetune'])
-    parser.add_argument('--probe-seeds', type=int, nargs='+', default=[0])
-    parser.add_argument('--probe-epochs', type=int, default=20)
+    parser = demo_common.demo_parser(
+        __doc__, CONFIG, osp.join('work_dirs', 'unissl_demo'), ('linear', ),
+        'val images for the fixed-pair losses')
     parser.add_argument('--shots', type=int, default=0,
                         help='probe on K training images per class (0: all)')
-    parser.add_argument('--skip-probe', action='store_true')
-    parser.add_argument('--work-dir',
-                        default=osp.join('work_dirs', 'unissl_demo'))
-    parser.add_argument('--out', help='write the results as JSON here')
-    args = parser.parse_args(argv)
-    args.data_root = osp.abspath(args.data_root)
-    args.work_dir = osp.abspath(args.work_dir)
-    if args.iters < 10:
-        parser.error('--iters must be >= 10')
-    if not osp.isfile(osp.join(args.data_root, 'meta', 'train.txt')):
-        parser.error(f'{args.data_root} is not an ImageNet-layout set; make '
-                     'one with tools/misc/make_demo_data.py --size medium')
-    torch.set_num_threads(args.threads)
+    args = demo_common.parse_demo_args(parser, argv)
     started = time.perf_counter()
 
-    init = osp.join(args.work_dir, 'init.pth')
-    save_initial_weights(args.config, args.seed, init)
-    work_dir = osp.join(args.work_dir, 'pretrain')
-    warmup = max(1, args.iters // 10)
-    run = TrainProcess('pretrain', args.config, work_dir, [
-        f'train_dataloader.dataset.data_root={args.data_root}',
-        f'randomness.seed={args.seed}', f'load_from={init}',
-        f'train_dataloader.batch_size={args.batch_size}',
-        f'train_cfg.max_iters={args.iters}', f'param_scheduler.0.end={warmup}',
-        f'param_scheduler.1.begin={warmup}',
-        f'param_scheduler.1.end={args.iters}',
-        f'param_scheduler.1.T_max={args.iters - warmup}',
-        f'default_hooks.checkpoint.interval={args.iters}'
-    ], args.threads)
-    run.start()
-    seconds = run.wait()
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        trained = f.read().strip()
+    init, work_dir, trained, seconds = demo_common.pretrain_from_saved_init(
+        args)
     logged = demo_common.log_windows(work_dir,
                                      ('loss', 'loss_sim', 'loss_pixel'),
                                      WINDOW)
@@ -182,14 +131,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                       ('sim_mismatched', 'L_sim, mismatched pairs'),
                       ('pixel', 'L_pixel, fixed pairs')):
         rows.append((name, fixed['init'][key], fixed['trained'][key]))
-    print('\n| quantity | init / first | trained / last |\n|---|---|---|')
-    for name, before, after in rows:
-        print(f'| {name} | {before:.4f} | {after:.4f} |')
-    if probes:
-        for protocol, result in probes['protocols'].items():
-            mean = result['mean_top1']
-            print(f'| {protocol} probe top-1 (random / Uni-SSL) | '
-                  f'{mean["random"]:.2f} | {mean["pretrained"]:.2f} |')
+    demo_common.print_table(rows, probes, 'Uni-SSL')
 
     trained_fixed = fixed['trained']
     checks = {
@@ -208,16 +150,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         config=osp.relpath(args.config, REPO_ROOT), data_root=args.data_root,
         seed=args.seed, threads=args.threads, pretrain_seconds=round(
             seconds, 1), logged=logged, fixed_pairs=fixed,
-        eval_images=int(views[0].shape[0]), probes=probes, checks=checks,
+        eval_images=int(views[0].shape[0]), probes=probes,
         minutes=round((time.perf_counter() - started) / 60, 1))
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(summary, f, indent=2)
-    failed = [name for name, ok in checks.items() if not ok]
-    print('\n' + ('FAILED: ' + ', '.join(failed) if failed else
-                  'all checks passed: ' + ', '.join(checks)))
-    return 1 if failed else 0
+    return demo_common.finish(args, summary, checks)
 
 
 if __name__ == '__main__':
