@@ -34,6 +34,7 @@ This module also holds what the analysis tools share: finding and loading
 images (the ImageNet test view), building a model from a config and
 loading a checkpoint into it.
 """
+import argparse
 import glob
 import inspect
 import os.path as osp
@@ -438,3 +439,20 @@ def load_checkpoint(model: nn.Module,
     }
     model.load_state_dict(loadable, strict=False)
     return [k for k in own if k not in loadable]
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, out_dir: str,
+                      cfg_options_help: str) -> None:
+    """The options every analysis tool takes: ``--out-dir``, ``--device``,
+    ``--trust-checkpoint`` and ``--cfg-options``."""
+    from mmengine.config import DictAction
+    parser.add_argument(
+        '--out-dir', default=out_dir, help='where the PNGs and the JSON go')
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='allow full unpickling of checkpoints that torch cannot load '
+        'safely')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help=cfg_options_help)

@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention_distance import GridSize, _grid
+from .attention_distance import GridSize, _grid, add_run_arguments
 from .attention_recorder import record_attention
 
 
@@ -407,7 +407,6 @@ def decoder_arg_parser(prog: str, doc: str) -> argparse.ArgumentParser:
     """The command line of the decoder analysis tools
     (``tools/analysis_tools/decoder_attention_similarity.py`` and
     ``relative_attention_maps.py``); ``doc``: the tool's docstring."""
-    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(
         prog=prog,
         description=doc.split('\n')[0],
@@ -433,21 +432,8 @@ def decoder_arg_parser(prog: str, doc: str) -> argparse.ArgumentParser:
         '--random-init',
         action='store_true',
         help='no checkpoint: the random initialization (seed 0)')
-    parser.add_argument(
-        '--out-dir',
-        default='work_dirs/decoder_attention',
-        help='where the PNG and the JSON go')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow full unpickling of checkpoints that torch cannot load '
-        'safely')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys')
+    add_run_arguments(parser, 'work_dirs/decoder_attention',
+                      'override config keys')
     return parser
 
 

@@ -51,8 +51,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
-from mmengine.config import DictAction
 
+from mmcae.analysis.attention_distance import add_run_arguments
 from mmcae.utils.cli import run_tool
 from mmcae.utils.errors import UserError
 
@@ -114,21 +114,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--label-name',
         default='label',
         help='what numeric labels are, for the colour bar of Fig. 3 (b)')
-    parser.add_argument(
-        '--out-dir',
-        default='work_dirs/attention_distance',
-        help='where the PNGs and the JSON go')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow full unpickling of checkpoints that torch cannot load '
-        'safely')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys of every --model config')
+    add_run_arguments(parser, 'work_dirs/attention_distance',
+                      'override config keys of every --model config')
     args = parser.parse_args(argv)
     if not args.model and not args.vit:
         parser.error('give at least one --model or --vit')
