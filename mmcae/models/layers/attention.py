@@ -74,13 +74,23 @@ class Attention(nn.Module):
         Returns:
             Tensor: (B, heads, N, N); every row sums to 1 over the keys.
         """
+        query, key, _ = self._query_key_value(x)
+        return self._softmax_attention(query, key, attn_bias)
+
+    def _query_key_value(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """(B, N, C) -> query, key, value, each (B, heads, N, C / heads)."""
         batch, num_tokens, channels = x.shape
         qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
         qkv = qkv.reshape(batch, num_tokens, 3, self.num_heads,
                           channels // self.num_heads).permute(2, 0, 3, 1, 4)
-        query, key, _ = qkv.unbind(0)
-        scale = query.shape[-1]**-0.5
-        logits = (query * scale) @ key.transpose(-2, -1)
+        return qkv.unbind(0)
+
+    @staticmethod
+    def _softmax_attention(query: torch.Tensor, key: torch.Tensor,
+                           attn_bias: Optional[torch.Tensor]) -> torch.Tensor:
+        """softmax(q k^T / sqrt(d) + bias) over the keys; a boolean bias is
+        a mask (True = attend)."""
+        logits = (query * query.shape[-1]**-0.5) @ key.transpose(-2, -1)
         if attn_bias is not None:
             if attn_bias.dtype == torch.bool:
                 logits = logits.masked_fill(~attn_bias, float('-inf'))
@@ -114,10 +124,7 @@ class Attention(nn.Module):
             ``return_cls_attention`` also (B, heads, N): that row or column.
         """
         batch, num_tokens, channels = x.shape
-        qkv = F.linear(x, self.qkv.weight, self._qkv_bias())
-        qkv = qkv.reshape(batch, num_tokens, 3, self.num_heads,
-                          channels // self.num_heads).permute(2, 0, 3, 1, 4)
-        query, key, value = qkv.unbind(0)
+        query, key, value = self._query_key_value(x)
         if attn_bias is not None:
             attn_bias = attn_bias.to(query.dtype)
         out = F.scaled_dot_product_attention(
@@ -130,17 +137,13 @@ class Attention(nn.Module):
         out = self.proj_drop(self.proj(out))
         if not return_cls_attention:
             return out
-        scale = query.shape[-1]**-0.5
         if cls_attention_direction == 'cls_to_patch':
-            logits = (query[:, :, :1] * scale) @ key.transpose(-2, -1)
-            if attn_bias is not None:
-                logits = logits + attn_bias[..., :1, :]
-            return out, logits.softmax(dim=-1).squeeze(2)
+            weights = self._softmax_attention(
+                query[:, :, :1], key,
+                None if attn_bias is None else attn_bias[..., :1, :])
+            return out, weights.squeeze(2)
         if cls_attention_direction != 'patch_to_cls':
             raise ValueError("cls_attention_direction must be 'cls_to_patch' "
                              f"or 'patch_to_cls', got "
                              f'{cls_attention_direction!r}')
-        logits = (query * scale) @ key.transpose(-2, -1)
-        if attn_bias is not None:
-            logits = logits + attn_bias
-        return out, logits.softmax(dim=-1)[..., 0]
+        return out, self._softmax_attention(query, key, attn_bias)[..., 0]
