@@ -126,6 +126,27 @@ def _enable_amp(cfg: Config) -> None:
     optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
+def _adopt_resumed_seed(cfg: Config, meta: dict) -> None:
+    """Build the resumed run with the seed of the run it continues.
+
+    mmengine adopts the checkpoint's seed only in ``Runner.resume``, after
+    the training dataloader (sampler and worker seeds) has been built with
+    the config's seed, or with a fresh random one when the config has
+    none; the data order then differs from the uninterrupted run.
+    """
+    seed = meta.get('seed')
+    if seed is None:
+        return
+    randomness = dict(cfg.get('randomness') or {})
+    if randomness.get('seed') not in (None, seed):
+        print(
+            f"tools/train.py: --resume: the checkpoint's seed {seed} "
+            f"replaces the config's randomness.seed={randomness['seed']}",
+            file=sys.stderr)
+    randomness['seed'] = seed
+    cfg.randomness = randomness
+
+
 def build_train_config(args: argparse.Namespace) -> Config:
     """Apply the train tool's flags to the config named by ``args``.
 
@@ -156,7 +177,8 @@ def build_train_config(args: argparse.Namespace) -> Config:
         cfg.val_evaluator = None
     if args.resume is not None:
         cfg.resume = True
-        cfg.load_from = resolve_resume(args.resume, cfg.work_dir)
+        cfg.load_from, meta = resolve_resume(args.resume, cfg.work_dir)
+        _adopt_resumed_seed(cfg, meta)
     prepare_distributed(cfg, args.launcher)
     return cfg
 
@@ -172,9 +194,12 @@ def build_test_config(args: argparse.Namespace) -> Config:
 
 
 def build_runner(cfg: Config):
-    """Build the config's runner (``runner_type`` or mmengine's Runner)."""
+    """Build the config's runner: ``runner_type`` if the config names one,
+    else :class:`mmcae.engine.Runner` (safe resume, crash-safe
+    checkpoints, NaN guard, exact resume)."""
     from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
+
+    from mmcae.engine import Runner
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
@@ -240,7 +265,12 @@ def run_tool(entry: Callable[[Optional[List[str]]], object],
     """Run a tool's entry point; print a user error as one line.
 
     User errors are :class:`UserError` and :class:`UnsafeCheckpointError`
-    (a checkpoint that needs the ``--trust-checkpoint`` opt-in).
+    (a checkpoint that needs the ``--trust-checkpoint`` opt-in). One
+    raised in a DataLoader worker (e.g. by a transform) reaches this
+    process re-raised by torch with the same type and, as its message,
+    ``Caught UserError in DataLoader worker process 0.`` and the worker's
+    formatted traceback; only its last exception line, the original
+    message, is printed.
 
     Returns:
         int: the exit status (0, or 2 for a user error).
@@ -249,6 +279,17 @@ def run_tool(entry: Callable[[Optional[List[str]]], object],
     try:
         entry(argv)
     except (UserError, UnsafeCheckpointError) as err:
-        print(f'{prog}: error: {err}', file=sys.stderr, flush=True)
+        message = str(err)
+        if message.startswith('Caught ') and \
+                'Original Traceback' in message:
+            # the traceback ends with 'package.module.Name: message'
+            lines = message.rstrip().splitlines()
+            for index in range(len(lines) - 1, -1, -1):
+                head, colon, rest = lines[index].partition(': ')
+                if colon and not head.startswith(' ') and \
+                        head.split('.')[-1] == type(err).__name__:
+                    message = '\n'.join([rest] + lines[index + 1:])
+                    break
+        print(f'{prog}: error: {message}', file=sys.stderr, flush=True)
         return 2
     return 0

@@ -1,0 +1,160 @@
+"""Real training processes under faults (mmcae.engine.Runner through
+tools/train.py): kill -9 at an iteration and while writing a checkpoint, a
+NaN in the weights, a checkpoint whose meta holds code. The tiny CAE of
+tests/data/configs/tiny_cae_faults.py trains 4 epochs of 4 iterations with
+2 dataloader workers; tests/data/fault_hooks.py injects the faults and
+records every iteration's losses."""
+import json
+import math
+import os
+import os.path as osp
+import shutil
+import signal
+
+import pytest
+import torch
+
+from mmcae.utils.checkpoint_compat import load_local_checkpoint
+
+from ..conftest import run_python_tool
+
+CONFIG = 'tests/data/configs/tiny_cae_faults.py'
+ITERS_PER_EPOCH = 4
+EPOCHS = 4
+
+
+def _train(work_dir, data_root, *options, resume=None):
+    args = ['tools/train.py', CONFIG, '--work-dir', str(work_dir)]
+    if resume is not None:
+        args += ['--resume'] + ([] if resume == 'auto' else [str(resume)])
+    args += [
+        '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+        *options
+    ]
+    return run_python_tool(*args, timeout=600)
+
+
+def _losses(work_dir):
+    """iteration -> loss terms; a later record of an iteration (the
+    resumed run repeating what the killed run did after its last
+    checkpoint) replaces the earlier one."""
+    records = {}
+    with open(osp.join(work_dir, 'losses.jsonl')) as f:
+        for line in f:
+            record = json.loads(line)
+            records[record.pop('iter')] = record
+    return records
+
+
+def _record(work_dir):
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def _checkpoints(work_dir):
+    return sorted(
+        name for name in os.listdir(work_dir)
+        if name.endswith('.pth') or name.endswith('.partial'))
+
+
+@pytest.fixture(scope='module')
+def uninterrupted(tmp_path_factory, tiny_imagenet):
+    work_dir = tmp_path_factory.mktemp('uninterrupted')
+    result = _train(work_dir, tiny_imagenet)
+    assert result.returncode == 0, result.stderr[-4000:]
+    losses = _losses(work_dir)
+    assert sorted(losses) == list(range(1, EPOCHS * ITERS_PER_EPOCH + 1))
+    return str(work_dir), losses
+
+
+def test_kill_at_an_iteration_then_resume_equals_uninterrupted(
+        tmp_path, tiny_imagenet, uninterrupted):
+    _, expected = uninterrupted
+    work_dir = tmp_path / 'killed'
+    kill_at = ITERS_PER_EPOCH + 3  # in epoch 2, after epoch_1.pth
+    killed = _train(work_dir, tiny_imagenet,
+                    f'custom_hooks.1.at_iter={kill_at}')
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-4000:]
+    before = _losses(work_dir)
+    assert sorted(before) == list(range(1, kill_at + 1))
+    assert _checkpoints(work_dir) == ['epoch_1.pth']
+
+    resumed = _train(work_dir, tiny_imagenet, resume='auto')
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    after = _losses(work_dir)
+    # the killed run and the resumed one give exactly the uninterrupted
+    # run's losses (same generators, same data order, same workers' draws)
+    assert after == expected
+    assert {i: before[i] for i in before} == {i: expected[i] for i in before}
+
+
+def test_kill_while_saving_keeps_the_last_complete_checkpoint(
+        tmp_path, tiny_imagenet, uninterrupted):
+    _, expected = uninterrupted
+    work_dir = tmp_path / 'killed_saving'
+    killed = _train(work_dir, tiny_imagenet,
+                    'custom_hooks.2.at_save=3')
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-4000:]
+    # max_keep_ckpts=1: epoch_2 is kept until epoch_3 is complete
+    assert _checkpoints(work_dir) == ['epoch_2.pth', 'epoch_3.pth.partial']
+    assert osp.basename(_record(work_dir)) == 'epoch_2.pth'
+    assert load_local_checkpoint(
+        str(work_dir / 'epoch_2.pth'))['meta']['epoch'] == 2
+
+    resumed = _train(work_dir, tiny_imagenet, resume='auto')
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    log = resumed.stdout + resumed.stderr
+    assert 'epoch_3.pth.partial' in log  # named when it is cleaned up
+    assert 'resumed epoch: 2' in log
+    assert _checkpoints(work_dir) == ['epoch_4.pth']
+    assert osp.basename(_record(work_dir)) == 'epoch_4.pth'
+    assert _losses(work_dir) == expected
+
+
+def test_nan_stops_the_run_and_keeps_the_last_finite_checkpoint(
+        tmp_path, tiny_imagenet):
+    work_dir = tmp_path / 'nan'
+    nan_at = ITERS_PER_EPOCH + 2
+    result = _train(work_dir, tiny_imagenet,
+                    'default_hooks.checkpoint.max_keep_ckpts=2',
+                    f'custom_hooks.3.at_iter={nan_at}')
+    assert result.returncode == 2, result.stderr[-4000:]
+    message = [
+        line for line in result.stderr.splitlines() if 'error:' in line
+    ]
+    assert len(message) == 1, result.stderr[-4000:]
+    assert f'training stopped at iteration {nan_at}' in message[0]
+    assert 'non-finite loss' in message[0]
+    assert 'epoch_1.pth' in message[0]
+    losses = _losses(work_dir)
+    assert max(losses) == nan_at  # nothing ran after it
+    assert math.isnan(losses[nan_at]['loss'])
+    assert _checkpoints(work_dir) == ['epoch_1.pth']
+    assert osp.basename(_record(work_dir)) == 'epoch_1.pth'
+    saved = load_local_checkpoint(str(work_dir / 'epoch_1.pth'))
+    assert all(
+        bool(torch.isfinite(t).all()) for t in saved['state_dict'].values()
+        if t.is_floating_point())
+
+
+@pytest.mark.parametrize('how', ['explicit', 'auto'])
+def test_resume_never_executes_the_checkpoints_config(
+        tmp_path, tiny_imagenet, uninterrupted, how):
+    source_dir, _ = uninterrupted
+    work_dir = tmp_path / 'work'
+    os.makedirs(work_dir)
+    marker = tmp_path / 'marker'
+    checkpoint = load_local_checkpoint(osp.join(source_dir, 'epoch_4.pth'))
+    checkpoint['meta']['config'] = \
+        f"__import__('os').system('touch {marker}')"
+    poisoned = str(work_dir / 'epoch_4.pth')
+    torch.save(checkpoint, poisoned)
+    (work_dir / 'last_checkpoint').write_text(poisoned)
+    shutil.copy(osp.join(source_dir, 'losses.jsonl'), work_dir)
+
+    result = _train(work_dir, tiny_imagenet, 'train_cfg.max_epochs=5',
+                    resume=poisoned if how == 'explicit' else 'auto')
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert not marker.exists()
+    assert "meta['config'] ignored" in result.stdout + result.stderr
+    assert max(_losses(work_dir)) == 5 * ITERS_PER_EPOCH
