@@ -2,8 +2,10 @@
 tools/train.py): kill -9 at an iteration and while writing a checkpoint, a
 NaN in the weights, a checkpoint whose meta holds code. The tiny CAE of
 tests/data/configs/tiny_cae_faults.py trains 4 epochs of 4 iterations with
-2 dataloader workers; tests/data/fault_hooks.py injects the faults and
-records every iteration's losses."""
+2 dataloader workers (tests/data/configs/tiny_vit_cls_faults.py: an
+iteration-based classifier loading data in the main process);
+tests/data/fault_hooks.py injects the faults and records every iteration's
+losses."""
 import json
 import math
 import os
@@ -23,8 +25,8 @@ ITERS_PER_EPOCH = 4
 EPOCHS = 4
 
 
-def _train(work_dir, data_root, *options, resume=None):
-    args = ['tools/train.py', CONFIG, '--work-dir', str(work_dir)]
+def _train(work_dir, data_root, *options, resume=None, config=CONFIG):
+    args = ['tools/train.py', config, '--work-dir', str(work_dir)]
     if resume is not None:
         args += ['--resume'] + ([] if resume == 'auto' else [str(resume)])
     args += [
@@ -86,6 +88,26 @@ def test_kill_at_an_iteration_then_resume_equals_uninterrupted(
     # run's losses (same generators, same data order, same workers' draws)
     assert after == expected
     assert {i: before[i] for i in before} == {i: expected[i] for i in before}
+
+
+def test_iteration_based_resume_is_exact_with_data_in_the_main_process(
+        tmp_path, tiny_imagenet):
+    """mmengine's IterBasedTrainLoop replays the batches before the resumed
+    iteration; with num_workers=0 their transforms draw from the main
+    process's generators, which are restored only after the replay."""
+    config = 'tests/data/configs/tiny_vit_cls_faults.py'
+    whole = _train(tmp_path / 'whole', tiny_imagenet, config=config)
+    assert whole.returncode == 0, whole.stderr[-4000:]
+    work_dir = tmp_path / 'killed'
+    killed = _train(work_dir, tiny_imagenet, 'custom_hooks.1.at_iter=5',
+                    config=config)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-4000:]
+    resumed = _train(work_dir, tiny_imagenet, resume='auto', config=config)
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    assert 'resumed epoch: 0, iter: 4' in resumed.stdout + resumed.stderr
+    expected = _losses(tmp_path / 'whole')
+    assert sorted(expected) == list(range(1, 9))
+    assert _losses(work_dir) == expected
 
 
 def test_kill_while_saving_keeps_the_last_complete_checkpoint(

@@ -31,12 +31,44 @@ from typing import Any, List, Optional
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 from mmengine.logging import print_log
+from mmengine.runner import IterBasedTrainLoop
 
 from mmcae.checkpoint.atomic import (remove_partial_files,
                                     write_bytes_atomically)
 from mmcae.registry import HOOKS
 from ..random_state import (gather_random_states, get_random_state,
                             set_random_state)
+
+class _RestoreAfterReplay:
+    """The iterator of mmengine's IterBasedTrainLoop, which restores the
+    generator states once the batches it replays on resume are drawn.
+
+    On resume, ``IterBasedTrainLoop.run`` draws (and drops) every batch
+    the run had trained on; with ``num_workers=0`` the transforms draw
+    those batches' random numbers in the main process, after the states
+    were restored, and the next batch would differ from the uninterrupted
+    run's.
+    """
+
+    def __init__(self, iterator, replayed: int, state: dict):
+        self._iterator = iterator
+        self._remaining = replayed
+        self._state: Optional[dict] = state
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._remaining > 0:
+            self._remaining -= 1
+        elif self._state is not None:
+            set_random_state(self._state)
+            self._state = None
+        return next(self._iterator)
+
+    def __getattr__(self, name: str):
+        return getattr(self._iterator, name)
+
 
 @HOOKS.register_module()
 class CheckpointHook(MMEngineCheckpointHook):
@@ -161,7 +193,13 @@ class CheckpointHook(MMEngineCheckpointHook):
                 'resumed run is not an exact continuation',
                 logger='current', level=logging.WARNING)
             return
-        set_random_state(states[runner.rank])
+        state = states[runner.rank]
+        loop = runner.train_loop
+        if isinstance(loop, IterBasedTrainLoop) and runner.iter > 0:
+            loop.dataloader_iterator = _RestoreAfterReplay(
+                loop.dataloader_iterator, runner.iter, state)
+        else:
+            set_random_state(state)
 
     # ------------------------------------------- validation leaves no trace
     def before_val(self, runner) -> None:
