@@ -39,7 +39,7 @@ num_classes = len(metainfo['classes'])
 # to 160 px for testing
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
     dict(
         type='RandomResize',
         scale=(320, 160),
@@ -53,7 +53,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(320, 160), keep_ratio=True),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(

@@ -404,8 +404,8 @@ def load_checkpoint(model: nn.Module,
         checkpoint = load_local_checkpoint(path, 'cpu', trust)
     except FileNotFoundError as err:
         raise UserError(f'checkpoint not found: {path}') from err
-    except UnsafeCheckpointError:
-        raise
+    except (UnsafeCheckpointError, UserError):
+        raise  # already one message naming the file
     except Exception as err:  # truncated or not a torch file at all
         raise UserError(f'{path} is not a readable checkpoint '
                         f'({type(err).__name__}: {err})') from err

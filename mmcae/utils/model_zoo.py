@@ -39,7 +39,7 @@ import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from mmengine.fileio import load
+import yaml
 
 from .errors import UserError
 
@@ -50,6 +50,16 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TASKS = ('Image Classification', 'Semantic Segmentation', 'Object Detection',
          'Instance Segmentation', 'Self-Supervised Pretraining')
 
+
+def _read_yaml(path: str):
+    """A metafile's content. ``yaml.safe_load``: mmengine's ``load`` uses
+    PyYAML's full Loader, under which a ``!!python/object/apply`` tag in a
+    metafile runs code."""
+    with open(path, encoding='utf-8') as f:
+        try:
+            return yaml.safe_load(f)
+        except yaml.YAMLError as err:
+            raise UserError(f'{path} is not valid (safe) YAML: {err}') from err
 
 def load_model_index(root: Optional[str] = None,
                      index_file: str = 'model-index.yml'
@@ -73,14 +83,14 @@ def load_model_index(root: Optional[str] = None,
     index_path = osp.join(root, index_file)
     if not osp.isfile(index_path):
         raise UserError(f'model index not found: {index_path}')
-    index = load(index_path) or {}
+    index = _read_yaml(index_path) or {}
     models: 'OrderedDict[str, dict]' = OrderedDict()
     for metafile in index.get('Import', []):
         path = osp.join(root, metafile)
         if not osp.isfile(path):
             raise UserError(f'{index_path} imports {metafile}, which does '
                             'not exist')
-        content = load(path) or {}
+        content = _read_yaml(path) or {}
         collections = {
             c['Name']: c
             for c in content.get('Collections', []) or []

@@ -171,10 +171,11 @@ def ade_facts(cfg: Config, crop, scale):
     assert cfg.crop_size == crop
     train = cfg.train_pipeline
     assert [t['type'] for t in train] == [
-        'LoadImageFromFile', 'LoadAnnotations', 'RandomResize', 'RandomCrop',
-        'RandomFlip', 'PhotoMetricDistortion', 'PackSegInputs'
+        'LoadImageFromFile', 'mmcae.LoadSegAnnotations', 'RandomResize',
+        'RandomCrop', 'RandomFlip', 'PhotoMetricDistortion', 'PackSegInputs'
     ]
-    assert find(train, 'LoadAnnotations').reduce_zero_label is True
+    # mmseg's LoadAnnotations that refuses a label map of the wrong size
+    assert find(train, 'mmcae.LoadSegAnnotations').reduce_zero_label is True
     resize = find(train, 'RandomResize')
     assert (resize.scale, resize.ratio_range,
             resize.keep_ratio) == (scale, (0.5, 2.0), True)
@@ -183,11 +184,12 @@ def ade_facts(cfg: Config, crop, scale):
     assert find(train, 'RandomFlip').prob == 0.5
     test = cfg.test_pipeline
     assert [t['type'] for t in test] == [
-        'LoadImageFromFile', 'Resize', 'LoadAnnotations', 'PackSegInputs'
+        'LoadImageFromFile', 'Resize', 'mmcae.LoadSegAnnotations',
+        'PackSegInputs'
     ]
     assert find(test, 'Resize').scale == scale
     assert find(test, 'Resize').keep_ratio is True
-    assert find(test, 'LoadAnnotations').reduce_zero_label is True
+    assert find(test, 'mmcae.LoadSegAnnotations').reduce_zero_label is True
     for loader, split in ((cfg.train_dataloader, 'training'),
                           (cfg.val_dataloader, 'validation')):
         assert loader.dataset.reduce_zero_label is True

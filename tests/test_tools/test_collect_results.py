@@ -257,3 +257,25 @@ def test_real_train_and_test_run(tool, tmp_path, capsys):
     assert run['source'] == osp.join(work_dir, stamp, f'{stamp}.json')
     assert run['metrics']['accuracy/top1'] == pytest.approx(
         float(logged[0]), abs=1e-4)
+
+
+def test_work_dir_config_is_parsed_not_executed(tool, runs, tmp_path,
+                                                capsys):
+    """A planted command in a work dir's dumped config is reported (file
+    and line) and the run skipped; nothing runs."""
+    root, _ = runs
+    marker = tmp_path / 'marker'
+    work_dir = make_run(str(tmp_path / 'planted'), SEG_300, CKPT_300,
+                        [dict(mIoU=47.0)])
+    planted = ("model = dict(backbone=dict(init_cfg=dict(checkpoint="
+               f"__import__('os').system('touch {marker}'))))\n")
+    for path in (osp.join(work_dir, osp.basename(SEG_300)),
+                 osp.join(work_dir, '20240101_120000', 'vis_data',
+                          'config.py')):
+        with open(path, 'w') as f:
+            f.write("default_scope = 'mmseg'\n" + planted)
+    assert tool.main([work_dir, '--metafile-root', root]) == 0
+    err = capsys.readouterr().err
+    assert f"{work_dir}: {osp.join(work_dir, '20240101_120000')}" in err
+    assert 'config.py:2: a call' in err
+    assert not marker.exists()

@@ -1,10 +1,15 @@
 """Safe (weights_only) saving and loading of mmengine checkpoints."""
 import copy
+import glob
 import io
+import os
+import os.path as osp
 import pickle
+import re
 import subprocess
 import sys
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -12,9 +17,12 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
-from mmcae.utils.checkpoint_compat import (TRUST_ENV_VAR,
+from mmcae.utils.checkpoint_compat import (TRUST_ENV_VAR, TRUST_FLAGS,
+                                           CheckpointReadError,
                                            UnsafeCheckpointError,
-                                           load_local_checkpoint)
+                                           _pickle_globals,
+                                           load_local_checkpoint, trust_advice)
+from mmcae.utils.errors import UserError
 
 from ..conftest import REPO_ROOT, run_python_tool
 
@@ -159,3 +167,232 @@ def test_allow_list_does_not_admit_code(tmp_path):
         torch.save({'m': getattr}, f)
     with pytest.raises(UnsafeCheckpointError):
         load_local_checkpoint(str(tmp_path / 'getattr.pth'), trust=False)
+
+
+# --------------------------------------------------------------------------
+# Files that are no loadable checkpoint: one CheckpointReadError each, that
+# names the file and what it is, and never suggests trust
+
+
+def _torch_bytes(obj, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer, **kwargs)
+    return buffer.getvalue()
+
+
+def _bad_files() -> dict:
+    """name -> (bytes, a phrase the message must hold)."""
+    good = _torch_bytes({'w': torch.arange(64.)})
+    legacy = _torch_bytes({'w': torch.arange(64.)},
+                          _use_new_zipfile_serialization=False)
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, 'w') as archive:
+        archive.writestr('weights/readme.txt', 'not torch')
+    random_bytes = np.random.default_rng(0).bytes(256)
+    assert random_bytes[:1] not in (b'\x80', b'P')  # not zip, not pickle
+    return {
+        'empty': (b'', 'the file is empty (0 bytes)'),
+        'text': (b'epoch 3: loss 0.51\nepoch 4: loss 0.48\n',
+                 "it is a text file, not a checkpoint (it starts with "
+                 "'epoch 3: loss"),
+        'last_checkpoint': (b'/work_dirs/run/epoch_3.pth',
+                            "names '/work_dirs/run/epoch_3.pth'"),
+        'random': (random_bytes, 'neither a torch zip archive'),
+        'truncated_zip': (good[:len(good) // 2],
+                          'it is a truncated or corrupt zip archive'),
+        'zip_without_data_pkl': (zipped.getvalue(),
+                                 'it is a zip archive but not a torch '
+                                 'checkpoint'),
+        'plain_pickle': (pickle.dumps({'w': [1.0, 2.0]}),
+                         'it is a plain pickle file, not a torch '
+                         'checkpoint'),
+        'truncated_legacy': (legacy[:len(legacy) - 16],
+                             "torch's legacy (non-zip) format but is "
+                             'truncated or corrupt'),
+        'truncated_legacy_pickle': (legacy[:60],
+                                    "torch's legacy (non-zip) format but "
+                                    'is truncated or corrupt'),
+    }
+
+
+@pytest.mark.parametrize('case', list(_bad_files()))
+@pytest.mark.parametrize('trust', [False, True])
+def test_unreadable_file_is_one_error_without_trust_advice(
+        case, trust, tmp_path):
+    content, phrase = _bad_files()[case]
+    path = tmp_path / f'{case}.pth'
+    path.write_bytes(content)
+    with pytest.raises(CheckpointReadError) as error:
+        load_local_checkpoint(str(path), trust=trust)
+    message = str(error.value)
+    assert message.startswith(f"cannot load checkpoint '{path}': ")
+    assert phrase in message
+    # trust would not help: not suggested, and refused even when trusted
+    assert TRUST_ENV_VAR not in message and '--trust' not in message
+    assert isinstance(error.value, UserError)
+    assert '\n' not in message
+
+
+def test_mmengine_loader_reports_a_truncated_checkpoint(tmp_path):
+    """What Runner.resume / load_from / init_cfg see."""
+    content, _ = _bad_files()['truncated_zip']
+    path = tmp_path / 'epoch_2.pth'
+    path.write_bytes(content)
+    with pytest.raises(CheckpointReadError,
+                       match=r"epoch_2\.pth': it is a truncated"):
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+
+
+def test_trust_never_unpickles_a_plain_pickle(tmp_path, monkeypatch):
+    """torch.load cannot read a plain pickle anyway, so trusting it would
+    only run its code and fail: it is refused before any unpickling."""
+    marker = tmp_path / 'marker'
+
+    class Touch:
+
+        def __reduce__(self):
+            return (open, (str(marker), 'w'))
+
+    path = tmp_path / 'evil.pkl'
+    path.write_bytes(pickle.dumps({'x': Touch()}))
+    monkeypatch.setenv(TRUST_ENV_VAR, '1')
+    with pytest.raises(CheckpointReadError, match='plain pickle'):
+        load_local_checkpoint(str(path))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('legacy', [False, True])
+def test_needs_trust_only_for_well_formed_files_with_unsafe_globals(
+        legacy, tmp_path):
+    path = str(tmp_path / 'old.pth')
+    kwargs = dict(_use_new_zipfile_serialization=False) if legacy else {}
+    # os.getcwd: a global the safe loader refuses, harmless to import
+    torch.save({'w': torch.ones(2), 'meta': {'fn': os.getcwd}}, path,
+               **kwargs)
+    with pytest.raises(UnsafeCheckpointError) as error:
+        load_local_checkpoint(path, trust=False)
+    message = str(error.value)
+    assert f"'{path}'" in message
+    assert f'{os.getcwd.__module__}.getcwd' in message
+    assert TRUST_ENV_VAR in message
+    assert isinstance(error.value, UserError)  # tools print one line
+    assert isinstance(error.value, pickle.UnpicklingError)  # as before
+    with pytest.warns(UserWarning, match='full unpickling'):
+        loaded = load_local_checkpoint(path, trust=True)
+    assert loaded['meta']['fn'] is os.getcwd
+    assert torch.equal(loaded['w'], torch.ones(2))
+
+
+def test_other_errors_of_a_well_formed_file_stay_torch_own(tmp_path):
+    """A readable checkpoint that fails for another reason (here the
+    map_location) is not called damaged."""
+    path = str(tmp_path / 'good.pth')
+    torch.save({'w': torch.ones(2)}, path)
+
+    def no_device(storage, location):
+        raise LookupError('no such device here')
+
+    with pytest.raises(LookupError, match='no such device here'):
+        load_local_checkpoint(path, map_location=no_device)
+
+
+def test_pickle_globals_are_found_without_unpickling():
+    import collections
+    marker_calls = []
+
+    class Spy:
+
+        def __reduce__(self):
+            return (marker_calls.append, ('ran', ))
+
+    for protocol in (2, 4, 5):
+        data = pickle.dumps({'c': collections.OrderedDict(), 'f': os.getcwd},
+                            protocol=protocol)
+        found = _pickle_globals(io.BytesIO(data))
+        assert f'{os.getcwd.__module__}.getcwd' in found, protocol
+        assert 'collections.OrderedDict' in found, protocol
+    with pytest.raises(ValueError):
+        _pickle_globals(io.BytesIO(pickle.dumps([1, 2, 3])[:-3]))
+    assert marker_calls == []
+
+
+# --------------------------------------------------------------------------
+# The trust advice names the option of the program that is running
+
+
+def test_trust_advice_names_the_running_tools_option():
+    converter = osp.join(REPO_ROOT, 'tools', 'model_converters',
+                         'convert_checkpoint.py')
+    assert trust_advice(converter) == (
+        'pass --trust to tools/model_converters/convert_checkpoint.py (or '
+        f'set {TRUST_ENV_VAR}=1)')
+    assert trust_advice('tools/train.py').startswith(
+        'pass --trust-checkpoint to tools/train.py')
+    # a program without a trust option: the variable and every option
+    other = trust_advice('/usr/bin/my_script.py')
+    assert other.startswith(f'set {TRUST_ENV_VAR}=1')
+    assert '--trust of convert_checkpoint.py' in other
+    assert 'train.py' in other and '--trust-checkpoint of' in other
+
+
+def _tool_help(tool: str) -> str:
+    """The --help text of ``tools/<tool>``, in this process."""
+    import contextlib
+    import importlib.util
+    if tool in ('train.py', 'test.py'):
+        from mmcae.utils.cli import build_test_parser, build_train_parser
+        parser = (build_train_parser
+                  if tool == 'train.py' else build_test_parser)()
+        return parser.format_help()
+    path = osp.join(REPO_ROOT, 'tools', tool)
+    spec = importlib.util.spec_from_file_location(
+        '_help_' + tool.replace('/', '_')[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        module.main(['--help'])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize('tool', sorted(TRUST_FLAGS))
+def test_trust_flag_table_matches_the_tools(tool):
+    assert re.search(rf'(^|\s){re.escape(TRUST_FLAGS[tool])}(\s|$)',
+                     _tool_help(tool), re.M), tool
+
+
+def test_every_tool_with_a_trust_option_is_in_the_table():
+    """A tool that defines a trust option itself, or through the shared
+    parsers (mmcae.utils.cli, mmcae.analysis), must be in TRUST_FLAGS."""
+    shared = ('run_train', 'run_test', 'add_run_arguments',
+              'decoder_arg_parser')
+    tools_dir = osp.join(REPO_ROOT, 'tools')
+    with_option = set()
+    for path in glob.glob(osp.join(tools_dir, '**', '*.py'), recursive=True):
+        with open(path) as f:
+            source = f.read()
+        if re.search(r"'--trust[\w-]*'", source) or any(
+                re.search(rf'\b{name}\b', source) for name in shared):
+            with_option.add(osp.relpath(path, tools_dir).replace(os.sep, '/'))
+    assert with_option == set(TRUST_FLAGS)
+
+
+def test_downloaded_checkpoints_load_safely(tmp_path):
+    """mmengine's URL schemes (here through load_from_http, with a file://
+    URL) read the downloaded file like a local one: torch.hub's own
+    loader would unpickle it in full."""
+    from mmengine.runner.checkpoint import load_from_http
+    served = tmp_path / 'served'
+    served.mkdir()
+    cache = str(tmp_path / 'cache')
+    torch.save({'state_dict': {'w': torch.arange(3.)},
+                'message_hub': _message_hub_state()}, served / 'good.pth')
+    loaded = load_from_http((served / 'good.pth').as_uri(), model_dir=cache,
+                            progress=False)
+    assert torch.equal(loaded['state_dict']['w'], torch.arange(3.))
+    assert osp.isfile(osp.join(cache, 'good.pth'))  # torch.hub's cache
+    torch.save({'fn': os.getcwd}, served / 'old.pth')
+    with pytest.raises(UnsafeCheckpointError,
+                       match=r"cache/old\.pth' cannot be loaded safely"):
+        load_from_http((served / 'old.pth').as_uri(), model_dir=cache,
+                       progress=False)

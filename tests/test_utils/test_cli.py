@@ -59,11 +59,17 @@ def test_amp_switches_the_optim_wrapper(monkeypatch):
                    'optim_wrapper.type=ApexOptimWrapper')
 
 
-def test_resume_sets_load_from(tmp_path):
-    (tmp_path / 'iter_8.pth').write_bytes(b'x')
+def test_resume_sets_load_from_and_the_checkpoints_seed(tmp_path):
+    torch.save(
+        dict(
+            meta=dict(epoch=0, iter=8, seed=123),
+            state_dict={'w': torch.zeros(1)},
+            message_hub={}), tmp_path / 'iter_8.pth')
     cfg = _train_cfg('--resume', '--work-dir', str(tmp_path))
     assert cfg.resume is True
     assert cfg.load_from == str(tmp_path / 'iter_8.pth')
+    # the dataloaders are built with the seed of the run it continues
+    assert cfg.randomness['seed'] == 123
 
 
 def test_test_tool_sets_load_from(tmp_path):

@@ -10,7 +10,8 @@ Each ``WORK_DIR`` is the ``--work-dir`` of a ``tools/train.py`` or
 
 * the run's config, as mmengine's runner dumps it
   (``WORK_DIR/<config name>.py``; LocalVisBackend also writes
-  ``WORK_DIR/<timestamp>/vis_data/config.py``);
+  ``WORK_DIR/<timestamp>/vis_data/config.py``), parsed as plain literals
+  and never executed (:mod:`mmcae.utils.config_text`);
 * its metrics: the last validation record of
   ``WORK_DIR/<timestamp>/vis_data/scalars.json`` (one JSON dict a line;
   train records carry ``loss`` and ``lr``) or the single JSON dict that a
@@ -217,13 +218,21 @@ def find_config(work_dir: str, timestamp: Optional[str]) -> Tuple[str, str]:
 
 def encoder_checkpoint(config_path: str) -> Optional[str]:
     """``model.backbone.init_cfg.checkpoint`` of a dumped config (None when
-    the backbone loads nothing)."""
-    from mmengine.config import Config
+    the backbone loads nothing).
+
+    The config is parsed, never executed (a work dir is data: whoever can
+    write into it must not be able to run code in this script), with
+    :func:`mmcae.utils.config_text.read_config_literals`.
+
+    Raises:
+        RunError: the file cannot be read or is not plain literals (the
+            message names the file and the line).
+    """
+    from mmcae.utils.config_text import ConfigTextError, read_config_literals
     try:
-        cfg = Config.fromfile(config_path, import_custom_modules=False)
-    except Exception as err:  # a dumped config is plain Python literals
-        raise RunError(f'{config_path} could not be read: '
-                       f'{type(err).__name__}: {err}') from err
+        cfg = read_config_literals(config_path)
+    except ConfigTextError as err:  # it names the file and the line
+        raise RunError(str(err)) from err
     node = cfg.get('model')
     for key in ('backbone', 'init_cfg', 'checkpoint'):
         if not isinstance(node, dict):

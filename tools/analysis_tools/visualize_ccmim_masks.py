@@ -207,8 +207,8 @@ def load_weights(model, path: str, trust: Optional[bool] = None) -> None:
             path, map_location='cpu', trust=trust)
     except FileNotFoundError:
         raise UserError(f'checkpoint not found: {path}')
-    except UnsafeCheckpointError:
-        raise
+    except (UnsafeCheckpointError, UserError):
+        raise  # already one message naming the file
     except Exception as err:  # truncated or not a torch file at all
         raise UserError(f'{path} is not a readable checkpoint '
                         f'({type(err).__name__}: {err})')

@@ -13,7 +13,7 @@ import sys
 
 import torch
 
-from mmcae.utils.checkpoint_compat import load_local_checkpoint
+from mmcae.utils.checkpoint_compat import TRUST_ENV_VAR, load_local_checkpoint
 from mmcae.utils.cli import run_tool
 from mmcae.utils.errors import UserError
 
@@ -25,13 +25,15 @@ def main(argv=None) -> None:
     parser.add_argument(
         '--trust',
         action='store_true',
-        help='you trust SRC: load it with full unpickling if needed')
+        help='you trust SRC: load it with full unpickling if needed (same '
+        f'as {TRUST_ENV_VAR}=1)')
     args = parser.parse_args(argv)
     if args.src == args.dst:
         raise UserError('SRC and DST must differ (the source is kept)')
     try:
+        # None, not False: without --trust the environment variable decides
         checkpoint = load_local_checkpoint(
-            args.src, map_location='cpu', trust=args.trust)
+            args.src, map_location='cpu', trust=args.trust or None)
     except FileNotFoundError as err:
         raise UserError(str(err)) from err
     torch.save(checkpoint, args.dst)

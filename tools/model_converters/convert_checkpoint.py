@@ -19,7 +19,7 @@ import torch
 
 from mmcae.checkpoint import (FORMATS, CheckpointFormatError,
                               convert_vit_checkpoint)
-from mmcae.utils.checkpoint_compat import load_local_checkpoint
+from mmcae.utils.checkpoint_compat import TRUST_ENV_VAR, load_local_checkpoint
 from mmcae.utils.cli import run_tool
 from mmcae.utils.errors import UserError
 
@@ -38,13 +38,17 @@ def main(argv=None) -> None:
         '--dino-key', default='teacher', choices=('teacher', 'student'))
     parser.add_argument(
         '--trust', action='store_true', help='the source needs full '
-        'unpickling (pickled objects) and you trust it')
+        'unpickling (pickled objects) and you trust it; same as '
+        f'{TRUST_ENV_VAR}=1')
     args = parser.parse_args(argv)
     try:
+        # None, not False: without --trust the environment variable decides
         checkpoint = load_local_checkpoint(
-            args.src, map_location='cpu', trust=args.trust)
+            args.src, map_location='cpu', trust=args.trust or None)
     except FileNotFoundError as err:
         raise UserError(str(err)) from err
+    # a damaged file or one that needs trust raises a UserError that names
+    # the file and this tool's --trust (see checkpoint_compat.TRUST_FLAGS)
     dst_grid = None
     if args.img_size:
         height, width = (args.img_size * 2)[:2]

@@ -14,6 +14,7 @@ import sys
 import torch
 
 from mmcae.models.tokenizers import load_openai_dalle_encoder
+from mmcae.utils.checkpoint_compat import check_checkpoint_file
 from mmcae.utils.cli import run_tool
 from mmcae.utils.errors import UserError
 
@@ -26,6 +27,9 @@ def main(argv=None) -> None:
                         help='you trust SRC (it is unpickled)')
     args = parser.parse_args(argv)
     try:
+        # from its bytes first: a damaged file or one of another kind gets
+        # one clear error, and is not unpickled even with --trust
+        check_checkpoint_file(args.src)
         state = load_openai_dalle_encoder(args.src, trust=args.trust)
     except (FileNotFoundError, ValueError) as err:
         raise UserError(str(err)) from err

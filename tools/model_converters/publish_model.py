@@ -30,8 +30,7 @@ import sys
 from mmcae.checkpoint import (CheckpointFormatError,
                               build_published_checkpoint, output_prefix,
                               save_with_content_hash)
-from mmcae.utils.checkpoint_compat import (UnsafeCheckpointError,
-                                           load_local_checkpoint)
+from mmcae.utils.checkpoint_compat import TRUST_ENV_VAR, load_local_checkpoint
 from mmcae.utils.cli import run_tool
 from mmcae.utils.errors import UserError
 
@@ -54,7 +53,7 @@ def main(argv=None) -> None:
         '--trust',
         action='store_true',
         help='the source needs full unpickling (pickled objects) and you '
-        'trust it')
+        f'trust it; same as {TRUST_ENV_VAR}=1')
     args = parser.parse_args(argv)
     try:  # before the (long) load of a large checkpoint
         out_prefix = output_prefix(args.out_prefix)
@@ -62,16 +61,14 @@ def main(argv=None) -> None:
         raise UserError(str(err)) from err
 
     try:
+        # None, not False: without --trust the environment variable decides
         checkpoint = load_local_checkpoint(
-            args.src, map_location='cpu', trust=args.trust)
+            args.src, map_location='cpu', trust=args.trust or None)
     except FileNotFoundError as err:
         raise UserError(str(err)) from err
-    except UnsafeCheckpointError:
-        raise  # run_tool prints its message (names the file and the fix)
-    except (RuntimeError, EOFError, pickle.UnpicklingError) as err:
-        # truncated, or not a torch file at all
-        raise UserError(f"'{args.src}' is not a readable torch checkpoint: "
-                        f'{err}') from err
+    # a damaged file (CheckpointReadError) or one that needs trust
+    # (UnsafeCheckpointError) raises a UserError naming the file, what is
+    # wrong and, for trust only, this tool's --trust; run_tool prints it
     try:
         published, dropped_meta = build_published_checkpoint(
             checkpoint, backbone_only=args.backbone_only)

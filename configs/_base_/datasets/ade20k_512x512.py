@@ -10,7 +10,7 @@ crop_size = (512, 512)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
     # scale (2048, 512) x ratio 0.5-2.0: the short side from 256 to 1024
     dict(
         type='RandomResize',
@@ -28,7 +28,7 @@ test_pipeline = [
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),
     # annotations are loaded after Resize: the metric compares predictions
     # (resized back to the original size) with the original label map
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
 ]
 

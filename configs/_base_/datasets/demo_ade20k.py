@@ -15,7 +15,7 @@ crop_size = (256, 256)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
     dict(
         type='RandomResize',
         scale=(640, 320),
@@ -31,7 +31,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(640, 320), keep_ratio=True),
     # after Resize: the metric uses the original-size label map
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
 ]
 

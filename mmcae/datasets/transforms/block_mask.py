@@ -82,7 +82,8 @@ class CAEBlockMaskGenerator(BaseTransform):
     row or column of the grid (its top-left corner is drawn with an
     exclusive upper bound, and blocks must be strictly smaller than the
     grid) and returns an int mask. This class always terminates, can mask
-    every patch, ends at exactly ``num_masking_patches`` and returns bool.
+    any patch, ends at exactly ``num_masking_patches`` and returns bool.
+    It refuses to mask every patch (the encoder would see none).
 
     Randomness: by default the numbers come from NumPy's global RNG, which
     mmengine seeds differently in every dataloader worker (``randomness``
@@ -96,8 +97,9 @@ class CAEBlockMaskGenerator(BaseTransform):
         input_size (int | Sequence[int]): The patch grid, ``h`` or
             ``(h, w)``; 14 for a 224 px image with 16 px patches.
             Defaults to 14.
-        num_masking_patches (int): Patches to mask in every image.
-            Defaults to 98 (IJCV / official scripts; the arXiv paper: 75).
+        num_masking_patches (int): Patches to mask in every image, fewer
+            than ``h * w``. Defaults to 98 (IJCV / official scripts; the
+            arXiv paper: 75).
         min_num_patches (int): Minimum area of a block. Defaults to 16.
         max_num_patches (int, optional): Maximum number of patches one block
             may add. Defaults to None (= ``num_masking_patches``).
@@ -132,11 +134,20 @@ class CAEBlockMaskGenerator(BaseTransform):
         self.height, self.width = int(input_size[0]), int(input_size[1])
         self.num_patches = self.height * self.width
 
-        if not 0 <= num_masking_patches <= self.num_patches:
+        if num_masking_patches < 0:
             raise ValueError(
-                f'num_masking_patches must be in [0, {self.num_patches}] '
-                f'for a {self.height}x{self.width} patch grid, got '
-                f'{num_masking_patches}')
+                f'num_masking_patches must be >= 0, got {num_masking_patches}')
+        if num_masking_patches >= self.num_patches:
+            # a mask of every patch leaves the encoder no token to see:
+            # CAE would train on nothing without a word
+            raise ValueError(
+                f'num_masking_patches = {num_masking_patches} masks every '
+                f'patch of the {self.height}x{self.width} patch grid '
+                f'(input_size = {input_size}): the encoder would see no '
+                f'patch. Set num_masking_patches below {self.num_patches} '
+                f'(CAE masks about half: {self.num_patches // 2}), or '
+                'input_size to the model\'s patch grid (crop size / '
+                'model.backbone.patch_size)')
         if min_num_patches < 1:
             raise ValueError(
                 f'min_num_patches must be >= 1, got {min_num_patches}')

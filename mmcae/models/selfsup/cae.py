@@ -23,6 +23,7 @@ from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from mmcae.registry import MODELS
+from mmcae.utils.errors import UserError
 from ..tokenizers import FrozenTokenizer
 
 TARGET_TYPES = ('tokens', 'pixels')
@@ -139,6 +140,34 @@ class CAE(BaseSelfSupervisor):
             patches = (patches - mean) / (var + 1.e-6)**.5
         return patches[mask]
 
+    def _check_mask_grid(self, mask: torch.Tensor,
+                         images: torch.Tensor) -> None:
+        """Raise if the pipeline's masks (B, h, w) are not the images'
+        patch grid.
+
+        The backbone would fail on it with a shape error that names no
+        config key; the grid comes from two places of a config (the mask
+        generator's ``input_size``, the crop size and the backbone's
+        ``patch_size``), so the message names them.
+        """
+        patch_size = self.backbone.patch_size
+        grid = (images.shape[-2] // patch_size,
+                images.shape[-1] // patch_size)
+        mask_grid = tuple(mask.shape[1:])
+        if mask_grid == grid or (len(mask_grid) == 1
+                                 and mask_grid[0] == grid[0] * grid[1]):
+            return
+        shown = 'x'.join(str(side) for side in mask_grid)
+        raise UserError(
+            f'CAE: the patch masks from the data pipeline are {shown} but '
+            f'the {images.shape[-2]}x{images.shape[-1]} images with '
+            f'model.backbone.patch_size = {patch_size} have a '
+            f'{grid[0]}x{grid[1]} patch grid: set input_size of the '
+            'mmcae.CAEBlockMaskGenerator in train_dataloader.dataset.pipeline '
+            f'to {grid[0] if grid[0] == grid[1] else grid}, or change the '
+            "pipeline's crop size or model.backbone.patch_size to give its "
+            'grid')
+
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
         """Reconstruction and alignment losses.
@@ -160,6 +189,7 @@ class CAE(BaseSelfSupervisor):
         # transforms give numpy masks; PackInputs keeps them as they are
         mask = torch.stack(
             [torch.as_tensor(sample.mask) for sample in data_samples])
+        self._check_mask_grid(mask, images)
         mask = mask.flatten(1).to(device=images.device, dtype=torch.bool)
         visible = self.backbone(images, keep_mask=~mask)[0]
         pos_visible, pos_masked = self._position_embeddings(mask)
