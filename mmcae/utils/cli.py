@@ -205,28 +205,59 @@ def build_runner(cfg: Config):
     return Runner.from_cfg(cfg)
 
 
-def finish_distributed() -> None:
-    """Destroy the process group of a distributed run before the
-    interpreter exits.
+def finish_distributed(runner=None) -> None:
+    """End a distributed run: stop the process group's threads while the
+    interpreter is still fully alive.
 
-    Without it, a 2-process CPU run (gloo) of tools/dist_train.sh ends with
-    ``terminate called without an active exception`` and SIGABRT in about
-    one run of three: the interpreter tears down gloo's threads while they
-    are still joinable, after training has finished and every checkpoint
-    is written, and torchrun then reports the run as failed. A barrier
-    first, so that no process leaves while another still talks.
+    The cause of ``terminate called without an active exception`` (SIGABRT
+    in one rank, after training has finished and every checkpoint is
+    written, so that torchrun reports the run as failed) in CPU runs
+    (gloo): a gloo worker thread (``ProcessGroupGloo::runLoop``) frees the
+    work of a collective only after ``wait()`` has returned in the main
+    thread, and with it (a barrier keeps weak references to the works
+    before it) the last reference to tensors made in Python (those of
+    ``all_gather_object``, ``broadcast_object_list``, metric collection).
+    Freeing such a tensor takes the GIL. When the thread is slow to do it
+    (a loaded CPU) and the main thread has meanwhile begun
+    ``Py_FinalizeEx``, CPython ends the thread (``pthread_exit``) as it
+    asks for the GIL; the forced unwinding runs into the work's
+    ``noexcept`` destructor and calls ``std::terminate``.
+    ``destroy_process_group`` alone does not help: gloo has no shutdown,
+    its threads are joined only by the destructor of ``ProcessGroupGloo``,
+    which runs when the last reference goes, and the runner's DDP wrapper
+    (and its reducer) keeps one until the garbage collection inside
+    ``Py_FinalizeEx``.
+
+    So: a barrier (no process leaves while another still talks), the
+    runner's model wrapper replaced by the model it wraps, the process
+    group destroyed and the garbage collected: the last reference goes now,
+    and the destructor joins gloo's threads (torch releases the GIL for it,
+    so the threads' last frees can take it) before this returns.
+
+    Args:
+        runner (Runner, optional): the run's runner; its model wrapper
+            holds the process group.
     """
+    import gc
+
     import torch.distributed as torch_dist
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.barrier()
-        torch_dist.destroy_process_group()
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    torch_dist.barrier()
+    if runner is not None:
+        from mmengine.model import is_model_wrapper
+        if is_model_wrapper(runner.model):
+            runner.model = runner.model.module
+    torch_dist.destroy_process_group()
+    gc.collect()  # a wrapper in a reference cycle goes only with this
 
 
 def run_train(argv: Optional[List[str]] = None):
     """``tools/train.py``: build the runner and train.
 
     Returns:
-        The runner after training.
+        The runner after training; after a distributed run its ``model``
+        is the bare model (see :func:`finish_distributed`).
     """
     args = build_train_parser().parse_args(argv)
     cfg = build_train_config(args)
@@ -238,7 +269,7 @@ def run_train(argv: Optional[List[str]] = None):
         f'tools/train.py: rank {rank}/{world_size} finished: iter '
         f'{runner.iter}, epoch {runner.epoch}, work dir {runner.work_dir}',
         flush=True)
-    finish_distributed()
+    finish_distributed(runner)
     return runner
 
 
@@ -256,7 +287,7 @@ def run_test(argv: Optional[List[str]] = None):
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
     metrics = runner.test()
-    finish_distributed()
+    finish_distributed(runner)
     return metrics
 
 

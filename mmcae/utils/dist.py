@@ -81,6 +81,12 @@ def prepare_distributed(cfg: Config, launcher: str) -> None:
         cfg.env_cfg.dist_cfg = dict()
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     if not torch_dist.is_initialized():
+        # imported before the group exists: its functions take the default
+        # group as a default argument (``group=group.WORLD``), evaluated at
+        # import, which would keep the group, and gloo's threads, alive
+        # until the interpreter's teardown (see
+        # :func:`mmcae.utils.cli.finish_distributed`)
+        from torch.distributed.nn import functional  # noqa: F401
         torch_dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg')
     if wrapper is None:
