@@ -98,24 +98,22 @@ MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE,
                   locations=['mmcae.models'])
 #: model wrappers (DDP and friends)
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
-                          scope=SCOPE, locations=['mmcae.models'])
+                          scope=SCOPE, locations=_ENGINE)
 #: weight initializers
 WEIGHT_INITIALIZERS = Registry('weight initializer',
                                parent=MMENGINE_WEIGHT_INITIALIZERS,
-                               scope=SCOPE, locations=['mmcae.models'])
+                               scope=SCOPE, locations=['mmcae.checkpoint'])
 #: task utilities (assigners, samplers, coders)
 TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, scope=SCOPE,
                       locations=['mmcae.models'])
 
+# No mmcae module registers metrics, evaluators, visualizers or inferencers
+# (the frameworks' own are used): the day one does, name it in
+# ``locations`` so that configs find it without imports.
 #: metrics
-METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE,
-                   locations=['mmcae.evaluation'])
+METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE)
 #: evaluators
-EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE,
-                     locations=['mmcae.evaluation'])
-
-# No mmcae module registers visualizers or inferencers yet: the day one
-# does, name it in ``locations`` so that configs find it without imports.
+EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE)
 #: visualizers and their backends
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
                        scope=SCOPE)

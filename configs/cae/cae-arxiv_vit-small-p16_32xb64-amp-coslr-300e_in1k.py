@@ -1,11 +1,3 @@
-# CAE ViT-S/16, 300 epochs on ImageNet-1k, arXiv 2022 recipe: Table 1 (CAE
-# ViT-S 300 ep: FT 81.8, LIN 50.8, ATT 64.8) and Table 4 (COCO AP box 43.8
-# / mask 39.0). ViT-S: 12 blocks, 384-d, 6 heads.
-#   arch          ViT-S/16; regressor 4 + decoder 4 blocks, 384-d / 6 heads
-#   epochs        300, warmup 10
-#   masking       75 of 196 patches; target DALL-E tokens; lambda 2
-#   drop path     0, layer scale 0.1
-#   batch         2048 = 32 GPUs x 64, lr 1.5e-3
 _base_ = './cae-arxiv_vit-base-p16_32xb64-amp-coslr-300e_in1k.py'
 
 model = dict(

@@ -1,25 +1,14 @@
-# The Semantic FPN pipeline of the ccMIM-style configs
-# (fpn_cae-vit-base-p16-800e_*.py) at the CPU demo size of
-# upernet_vit-tiny-p8_1xb4-200i_demo-ade20k.py (its data, classes, 4-block
-# 64-d ViT with 8 px patches, schedule): only the neck and head differ.
-#   python tools/misc/make_demo_data.py --out data/demo --size medium
-#   python tools/train.py configs/cae/fpn_vit-tiny-p8_1xb4-200i_demo-ade20k.py
 _base_ = ['./upernet_vit-tiny-p8_1xb4-200i_demo-ade20k.py']
 
 embed_dims = 64
 
 model = dict(
     neck=[
-        dict(
-            type='mmcae.ViTPyramidNeck',
-            in_channels=embed_dims,
-            scales=(2, 1, 0.5, 0.25),
-            norm_cfg=dict(type='SyncBN', requires_grad=True)),
-        dict(
-            type='FPN',
-            in_channels=[embed_dims] * 4,
-            out_channels=embed_dims,
-            num_outs=4),
+        dict(type='mmcae.ViTPyramidNeck', in_channels=embed_dims,
+             scales=(2, 1, 0.5, 0.25),
+             norm_cfg=dict(type='SyncBN', requires_grad=True)),
+        dict(type='FPN', in_channels=[embed_dims] * 4,
+             out_channels=embed_dims, num_outs=4),
     ],
     decode_head=dict(
         _delete_=True,

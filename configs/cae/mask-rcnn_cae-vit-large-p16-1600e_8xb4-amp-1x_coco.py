@@ -1,24 +1,3 @@
-# Mask R-CNN 1x on COCO, ViT-L/16 from CAE (IJCV recipe, 1600 pretraining
-# epochs).
-# CAE IJCV 2023 Table 3, ViT-L, CAE 1600 epochs; "Training Details" (ViT-L: lr
-#   2e-4, layer decay 0.8, dp 0.2).
-#   detector      Mask R-CNN + FPN, mmdet's heads (RPN, Shared2FCBBoxHead,
-#                 FCNMaskHead)
-#   backbone      ViT-L/16 (1024-d, 24 blocks, 16 heads), drop path 0.2, block
-#                 outputs 7, 11, 15, 23
-#   pretrained    weights/cae_vit-large-p16_1600e.pth, converted from
-#                 ./cae_vit-large-p16_32xb64-amp-coslr-1600e_in1k.py
-#                 by tools/model_converters/convert_checkpoint.py
-#   data          COCO 2017, multi-scale train: short side 480-800,
-#                 long side <= 1333; single-scale test 800 / 1333
-#   schedule      1x: 12 epochs, lr x0.1 at epochs 9 and 11, warmup 500 it
-#   optimizer     AdamW lr 2e-4, wd 0.05, layer decay 0.8, AMP
-#   batch         32 = 8 GPUs x 4 images
-#   expected      box AP 54.6 (IJCV Sec. 4: "+0.6 over MAE", MAE-L 54.0); mask
-#                 AP: see the paper; the official code reports 54.5 / 47.5
-# Train on 8 GPUs (another checkpoint: --cfg-options
-# model.backbone.init_cfg.checkpoint=PATH):
-#   tools/dist_train.sh configs/cae/<this file> 8
 _base_ = [
     '../_base_/models/mask-rcnn_vit-large-p16_fpn.py',
     '../_base_/datasets/coco_instance_ms.py',
@@ -26,14 +5,6 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-model = dict(
-    backbone=dict(
-        drop_path_rate=0.2,
-        init_cfg=dict(
-            checkpoint='weights/cae_vit-large-p16_1600e.pth')))
-
 optim_wrapper = dict(
     optimizer=dict(lr=2e-4), paramwise_cfg=dict(layer_decay_rate=0.8))
-
-# 8 GPUs x 4 images = 32, the papers' batch
 train_dataloader = dict(batch_size=4)

@@ -1,25 +1,3 @@
-# Mask R-CNN 1x on COCO, ViT-S/16 from CAE (IJCV recipe, 300 pretraining
-# epochs).
-# CAE IJCV 2023 Table 3, ViT-S, CAE 300 epochs; "Training Details" (ViT-S: lr
-#   3e-4, layer decay 0.75, dp 0.1).
-#   detector      Mask R-CNN + FPN, mmdet's heads (RPN, Shared2FCBBoxHead,
-#                 FCNMaskHead)
-#   backbone      ViT-S/16 (384-d, 12 blocks, 6 heads), drop path 0.1, block
-#                 outputs 3, 5, 7, 11
-#   pretrained    weights/cae_vit-small-p16_300e.pth, converted from
-#                 ./cae_vit-small-p16_32xb64-amp-coslr-300e_in1k.py
-#                 by tools/model_converters/convert_checkpoint.py
-#   data          COCO 2017, multi-scale train: short side 480-800,
-#                 long side <= 1333; single-scale test 800 / 1333
-#   schedule      1x: 12 epochs, lr x0.1 at epochs 9 and 11, warmup 500 it
-#   optimizer     AdamW lr 3e-4, wd 0.05, layer decay 0.75, AMP
-#   batch         32 = 8 GPUs x 4 images
-#   expected      box / mask AP: see the paper (IJCV Table 3 is not in the
-#                 project's text copy); arXiv Table 4 gives 43.8 / 39.0 for the
-#                 arXiv ViT-S recipe
-# Train on 8 GPUs (another checkpoint: --cfg-options
-# model.backbone.init_cfg.checkpoint=PATH):
-#   tools/dist_train.sh configs/cae/<this file> 8
 _base_ = [
     '../_base_/models/mask-rcnn_vit-small-p16_fpn.py',
     '../_base_/datasets/coco_instance_ms.py',
@@ -27,11 +5,4 @@ _base_ = [
     'mmdet::_base_/default_runtime.py',
 ]
 
-model = dict(
-    backbone=dict(
-        drop_path_rate=0.1,
-        init_cfg=dict(
-            checkpoint='weights/cae_vit-small-p16_300e.pth')))
-
-# 8 GPUs x 4 images = 32, the papers' batch
 train_dataloader = dict(batch_size=4)

@@ -1,14 +1,5 @@
-# Quickstart, step 3d: Mask R-CNN on the 'medium' demo COCO set (1 200
-# training images, 200 for validation): the demo Mask R-CNN config
-# (configs/cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py: ViT -> pyramid
-# neck -> FPN -> mmdet's RPN and RoI heads, AdamW with layer decay 0.75,
-# multi-scale training) for 200 iterations (batch 4) with the 1x schedule's
-# shape: warmup, lr x0.1 at 3/4 and 11/12; data loaded in the training
-# process (one core per run); CocoMetric for box and mask AP. Random encoder
-# by default; the quickstart loads the published encoder with
-#   --cfg-options model.backbone.init_cfg._delete_=True \
-#       model.backbone.init_cfg.type=Pretrained \
-#       model.backbone.init_cfg.checkpoint=PATH
+# Quickstart step 3d: the demo Mask R-CNN for 200 iterations with the 1x
+# schedule's shape; random encoder unless the quickstart passes one.
 _base_ = ['../cae/mask-rcnn_vit-tiny-p8_1xb4-12e_demo-coco.py']
 
 max_iters, warmup_iters = 200, 20

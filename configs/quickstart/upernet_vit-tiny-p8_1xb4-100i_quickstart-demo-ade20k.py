@@ -1,14 +1,5 @@
-# Quickstart, step 3c: UperNet semantic segmentation on the 'medium' demo
-# ADE20K set (1 200 training scenes, 200 for validation): the demo UperNet
-# config (configs/cae/upernet_vit-tiny-p8_1xb4-200i_demo-ade20k.py: the
-# paper configs' pyramid neck, UPerHead + auxiliary FCNHead, AdamW with
-# layer decay 0.65, warmup then poly, sliding-window inference) for 100
-# iterations with 10 warmup, data loaded in the training process (one core
-# per run). Random encoder by default; the quickstart loads the published
-# encoder with
-#   --cfg-options model.backbone.init_cfg._delete_=True \
-#       model.backbone.init_cfg.type=Pretrained \
-#       model.backbone.init_cfg.checkpoint=PATH
+# Quickstart step 3c: the demo UperNet for 100 iterations; random encoder
+# unless the quickstart passes one.
 _base_ = ['../cae/upernet_vit-tiny-p8_1xb4-200i_demo-ade20k.py']
 
 max_iters, warmup_iters = 100, 10

@@ -1,13 +1,5 @@
-# Quickstart, step 3b: attentive probe (ATT) of the quickstart's CAE
-# encoder on the 'medium' demo ImageNet set: the demo ATT config
-# (configs/cae/benchmarks/vit-tiny-p8_attentive-probe_1xb64-sgd-20e_demo-
-# in1k.py: frozen encoder, one learned query cross-attending to all its
-# tokens, BatchNorm without affine, a linear layer, SGD) for 10 epochs with
-# 1 warmup. Random encoder by default; the quickstart loads the published
-# encoder with
-#   --cfg-options model.backbone.init_cfg._delete_=True \
-#       model.backbone.init_cfg.type=Pretrained \
-#       model.backbone.init_cfg.checkpoint=PATH
+# Quickstart step 3b: the demo attentive probe for 10 epochs; random encoder
+# unless the quickstart passes one.
 _base_ = [
     '../cae/benchmarks/vit-tiny-p8_attentive-probe_1xb64-sgd-20e_demo-in1k.py'
 ]

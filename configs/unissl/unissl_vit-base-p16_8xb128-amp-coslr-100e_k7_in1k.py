@@ -1,8 +1,4 @@
-# Uni-SSL ViT-B/16 100 e with K x K = 7 x 7 sampled pairs per image
-# (Table 3: K = 3..8 give FT 82.4 / 82.5 / 82.6 / 82.7 / 82.6 / 82.4; K = 5
-# is the default config of this folder).
-#   bash tools/dist_train.sh \
-#       configs/unissl/unissl_vit-base-p16_8xb128-amp-coslr-100e_k7_in1k.py 8
+# Table 3: K x K = 7 x 7 sampled points per image.
 _base_ = ['./unissl_vit-base-p16_8xb128-amp-coslr-100e_in1k.py']
 
 model = dict(num_points=7)

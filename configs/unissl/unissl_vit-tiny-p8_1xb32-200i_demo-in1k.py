@@ -1,10 +1,5 @@
-# Uni-SSL demo pretraining for exactly 200 iterations (batch 32): the demo
-# config of this folder with an iteration-based loop (warmup 20
-# iterations, then cosine), logging every iteration. Used by
-# tools/benchmark/unissl_demo.py (both loss terms over 200 CPU steps, and a
-# linear probe of the encoder against a random one).
-#   python tools/train.py \
-#       configs/unissl/unissl_vit-tiny-p8_1xb32-200i_demo-in1k.py
+# The Uni-SSL demo for exactly 200 iterations (20 warmup), logged every one
+# (README.md, "On the demo data").
 _base_ = ['./unissl_vit-tiny-p8_1xb32-10e_demo-in1k.py']
 
 max_iters = 200

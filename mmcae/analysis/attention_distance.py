@@ -30,30 +30,22 @@ They are handled so:
   A query that gives all its attention to prefix tokens has distance 0
   either way.
 
-This module also holds what the analysis tools share: finding and loading
-images (the ImageNet test view), building a model from a config and
-loading a checkpoint into it.
+:func:`run_attention_distance` is the analysis of
+``tools/analysis_tools/attention_distance.py``: several models on the same
+images, figures and a JSON record.
 """
-import argparse
-import glob
 import inspect
+import json
+import os
 import os.path as osp
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 
 from mmcae.utils.errors import UserError
 from .attention_recorder import record_attention
-
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png')
-#: ImageNet statistics in RGB order, on the 0-255 scale
-IMAGENET_MEAN = (123.675, 116.28, 103.53)
-IMAGENET_STD = (58.395, 57.12, 57.375)
-#: the ImageNet test view: shorter side to 256, centre 224 crop
-RESIZE_RATIO = 256 / 224
 
 GridSize = Union[int, Sequence[int]]
 
@@ -278,181 +270,128 @@ def model_attention_distance(backbone: nn.Module,
     return (totals / images.shape[0]).numpy()
 
 
-def find_images(img_dir: str, num_images: Optional[int] = None) -> List[str]:
-    """Image files (.jpg, .jpeg, .png, any case) under ``img_dir``,
-    searched recursively, sorted; the first ``num_images`` of them.
-
-    Raises:
-        UserError: not a folder, no images, or ``num_images`` < 1.
-    """
-    if num_images is not None and num_images < 1:
-        raise UserError(f'--num-images must be >= 1, got {num_images}')
-    if not osp.isdir(img_dir):
-        raise UserError(f'image folder not found: {img_dir!r}')
-    paths = sorted(
-        p for p in glob.glob(osp.join(img_dir, '**', '*'), recursive=True)
-        if p.lower().endswith(IMAGE_SUFFIXES) and osp.isfile(p))
-    if not paths:
-        suffixes = ', '.join(IMAGE_SUFFIXES)
-        raise UserError(f'no image files ({suffixes}) under {img_dir!r}')
-    return paths[:num_images] if num_images else paths
-
-
-def load_image(path: str, img_size: int = 224) -> np.ndarray:
-    """The ImageNet test view as uint8 RGB (img_size, img_size, 3): the
-    shorter side resized (bicubic) to ``round(img_size * 256 / 224)``
-    (256 for 224), then the centre ``img_size`` square.
-
-    Raises:
-        UserError: the file cannot be read, or ``img_size`` < 1.
-    """
-    if img_size < 1:
-        raise UserError(f'--img-size must be >= 1, got {img_size}')
+def _number(text: str) -> Optional[float]:
     try:
-        image = Image.open(path).convert('RGB')
-    except OSError as err:
-        raise UserError(f'cannot read image {path!r}: {err}') from err
-    short = max(img_size, int(round(img_size * RESIZE_RATIO)))
-    width, height = image.size
-    scale = short / min(width, height)
-    size = (max(short, int(round(width * scale))),
-            max(short, int(round(height * scale))))
-    image = image.resize(size, Image.BICUBIC)
-    left = (size[0] - img_size) // 2
-    top = (size[1] - img_size) // 2
-    return np.asarray(
-        image.crop((left, top, left + img_size, top + img_size)))
+        value = float(text)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
 
 
-def load_images(paths: Sequence[str], img_size: int = 224) -> torch.Tensor:
-    """Images as the model input: :func:`load_image` views normalized
-    with the ImageNet mean and std (RGB order).
-
-    Returns:
-        Tensor: (N, 3, img_size, img_size) float32.
-    """
-    crops = np.stack([load_image(p, img_size) for p in paths])
-    images = torch.from_numpy(crops).permute(0, 3, 1, 2).float()
-    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    return (images - mean) / std
-
-
-def build_model(cfg, seed: int = 0, random_init: bool = True) -> nn.Module:
-    """The config's ``model``, built in its ``default_scope`` (mmpretrain
-    if unset), in eval mode.
+def run_attention_distance(
+        models: Sequence[Tuple[str, Optional[str], str]] = (),
+        vits: Sequence[Tuple[Optional[str], str]] = (),
+        img_dir: str = '',
+        num_images: Optional[int] = 50,
+        img_size: int = 224,
+        arch: Union[str, dict] = 'base',
+        patch_size: int = 16,
+        qkv_bias: Optional[str] = 'qkv',
+        batch_size: int = 16,
+        renormalize: bool = True,
+        random_init: bool = False,
+        seed: int = 0,
+        label_name: str = 'label',
+        out_dir: str = 'work_dirs/attention_distance',
+        device: str = 'cpu',
+        trust: Optional[bool] = None,
+        cfg_options: Optional[dict] = None) -> Dict:
+    """Mean attention distance of every head of several models on the same
+    images (Uni-SSL Fig. 3); figures and JSON written to ``out_dir``.
 
     Args:
-        cfg (Config): a loaded config (:func:`mmcae.utils.config.
-            load_config`).
-        seed (int): torch seed of the construction and initialization.
-        random_init (bool): run ``init_weights`` (the config's random
-            initialization). Skip it when a checkpoint is loaded next.
-
-    Raises:
-        UserError: the config has no ``model``, or it cannot be built.
-    """
-    from mmengine.logging import MMLogger
-    from mmengine.registry import MODELS, DefaultScope
-    if cfg.get('model') is None:
-        raise UserError(f"config '{cfg.filename}' has no 'model'")
-    torch.manual_seed(seed)
-    scope = cfg.get('default_scope') or 'mmpretrain'
-    with DefaultScope.overwrite_default_scope(scope):
-        try:
-            model = MODELS.build(cfg.model)
-        except (KeyError, TypeError, ValueError) as err:
-            raise UserError(f"config '{cfg.filename}': the model cannot be "
-                            f'built: {type(err).__name__}: {err}') from err
-        if random_init:
-            try:
-                logger = MMLogger.get_current_instance()
-            except RuntimeError:  # no logger yet
-                logger = MMLogger.get_instance('mmcae.analysis')
-            level = logger.level
-            logger.setLevel('WARNING')  # no per-parameter init report
-            try:
-                model.init_weights()
-            finally:
-                logger.setLevel(level)
-    model.eval()  # some backbones' train() returns None
-    return model
-
-
-def load_checkpoint(model: nn.Module,
-                    path: str,
-                    required_prefixes: Sequence[str] = ('backbone.', ),
-                    trust: Optional[bool] = None) -> List[str]:
-    """Load a checkpoint of the whole model (``state_dict``, as mmengine
-    saves it) into ``model``.
-
-    Every parameter and buffer of ``model`` whose name starts with one of
-    ``required_prefixes`` must be in the file with the same shape; other
-    keys are loaded when they fit and otherwise left alone (e.g. the
-    classification head of a config whose backbone is analysed).
+        models: (config, checkpoint of its whole model or None for the
+            random init, label) per config model; its ``backbone`` (the
+            model itself if it has none) is analysed.
+        vits: (encoder checkpoint or None, label) per ``mmcae.ViT`` of
+            ``arch``, ``patch_size`` and ``qkv_bias``.
+        img_dir (str): image folder (:func:`mmcae.analysis.find_images`).
+        num_images (int, optional): the first images of the folder.
+        img_size (int): the crop (ImageNet test view).
+        batch_size (int): images per forward.
+        renormalize (bool): see :func:`attention_distance`.
+        random_init (bool): load no checkpoint at all.
+        seed (int): seed of the random inits.
+        label_name (str): what numeric labels are (Fig. 3 (b) colour bar).
+        out_dir (str): ``attention_distance.png``, with numeric labels
+            ``attention_distance_by_label.png``, ``attention_distance.json``.
+        trust, cfg_options: checkpoint trust; overrides of every config.
 
     Returns:
-        list[str]: the model keys not loaded (outside the prefixes).
+        dict: the JSON's content.
 
     Raises:
-        UserError: missing file, unreadable file, or required keys that are
-            missing or of another shape (the message names file and keys).
+        UserError: a missing file, a model that cannot be built or a
+            checkpoint that does not fit (checked before any model work).
     """
-    from mmcae.utils.checkpoint_compat import (UnsafeCheckpointError,
-                                               load_local_checkpoint)
-    try:
-        checkpoint = load_local_checkpoint(path, 'cpu', trust)
-    except FileNotFoundError as err:
-        raise UserError(f'checkpoint not found: {path}') from err
-    except (UnsafeCheckpointError, UserError):
-        raise  # already one message naming the file
-    except Exception as err:  # truncated or not a torch file at all
-        raise UserError(f'{path} is not a readable checkpoint '
-                        f'({type(err).__name__}: {err})') from err
-    state = checkpoint
-    if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
-        state = state['state_dict']
-    if not isinstance(state, dict) or not state or not all(
-            isinstance(v, torch.Tensor) for v in state.values()):
-        raise UserError(f"{path} holds no state dict of tensors (expected "
-                        "a checkpoint with the model's 'state_dict')")
-    if all(k.startswith('module.') for k in state):  # saved from DDP
-        state = {k[len('module.'):]: v for k, v in state.items()}
-    own = model.state_dict()
-    required = [k for k in own if k.startswith(tuple(required_prefixes))]
-    missing = [k for k in required if k not in state]
-    mismatched = [
-        f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}'
-        for k in required if k in state and state[k].shape != own[k].shape
-    ]
-    if missing or mismatched:
-        raise UserError(
-            f"{path} does not fit the config's model: {len(missing)} "
-            f'missing keys {missing[:4]}, {len(mismatched)} shape '
-            f'mismatches (checkpoint vs model) {mismatched[:4]}; keys under '
-            f'{list(required_prefixes)} must all match. Check the config; '
-            'for an encoder-only checkpoint of another layout (MAE, DINO, '
-            'DeiT, timm) use --vit with --arch')
-    loadable = {
-        k: v
-        for k, v in state.items() if k in own and v.shape == own[k].shape
-    }
-    model.load_state_dict(loadable, strict=False)
-    return [k for k in own if k not in loadable]
-
-
-def add_run_arguments(parser: argparse.ArgumentParser, out_dir: str,
-                      cfg_options_help: str) -> None:
-    """The options every analysis tool takes: ``--out-dir``, ``--device``,
-    ``--trust-checkpoint`` and ``--cfg-options``."""
-    from mmengine.config import DictAction
-    parser.add_argument(
-        '--out-dir', default=out_dir, help='where the PNGs and the JSON go')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='allow full unpickling of checkpoints that torch cannot load '
-        'safely')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help=cfg_options_help)
+    from mmcae.utils.config import load_config
+    from .figures import (plot_attention_distance,
+                          plot_attention_distance_by_label)
+    from .images import find_images, load_images
+    from .models import build_model, build_vit, load_checkpoint
+    specs = [('config', cfg, ckpt, label) for cfg, ckpt, label in models]
+    specs += [('vit', arch, ckpt, label) for ckpt, label in vits]
+    for _, _, checkpoint, _ in specs:  # fail before any model work
+        if not random_init and checkpoint is not None and \
+                not osp.isfile(checkpoint):
+            raise UserError(f'checkpoint not found: {checkpoint}')
+    paths = find_images(img_dir, num_images)
+    images = load_images(paths, img_size)
+    results = []
+    for kind, source, checkpoint, label in specs:
+        loaded = None if random_init else checkpoint
+        if kind == 'config':
+            model = build_model(
+                load_config(source, cfg_options), seed,
+                random_init=loaded is None)
+            if loaded is not None:
+                load_checkpoint(model, loaded, ('backbone.', ), trust)
+            backbone = getattr(model, 'backbone', model)
+        else:
+            backbone = build_vit(source, loaded, img_size, patch_size,
+                                 qkv_bias, seed)
+        backbone.to(torch.device(device)).eval()
+        try:
+            patch = patch_size_of(backbone)
+            distances = model_attention_distance(
+                backbone,
+                images,
+                patch_size=patch,
+                batch_size=batch_size,
+                renormalize=renormalize)
+        except ValueError as err:
+            raise UserError(f'{label}: {err}') from err
+        grid = [img_size // patch] * 2
+        results.append(
+            dict(
+                label=label,
+                kind=kind,
+                source=source,
+                checkpoint=loaded,
+                patch_size=patch,
+                grid=grid,
+                max_distance=float(patch * np.hypot(grid[0] - 1,
+                                                    grid[1] - 1)),
+                distances=distances.tolist(),
+                mean_per_layer=distances.mean(axis=1).tolist(),
+                mean=float(distances.mean())))
+    os.makedirs(out_dir, exist_ok=True)
+    figures = [osp.join(out_dir, 'attention_distance.png')]
+    plot_attention_distance(results, figures[0])
+    values = [_number(r['label']) for r in results]
+    if all(v is not None for v in values):
+        figures.append(osp.join(out_dir, 'attention_distance_by_label.png'))
+        plot_attention_distance_by_label(results, values, label_name,
+                                         figures[1])
+    record = dict(
+        images=paths,
+        num_images=len(paths),
+        img_size=img_size,
+        prefix_weights='renormalize' if renormalize else 'as-is',
+        random_init=random_init,
+        seed=seed,
+        figures=figures,
+        models=results)
+    with open(osp.join(out_dir, 'attention_distance.json'), 'w') as f:
+        json.dump(record, f, indent=1)
+    return record

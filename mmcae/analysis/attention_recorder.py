@@ -32,6 +32,8 @@ from typing import Any, Callable, Iterator, List, Optional, Tuple
 import torch
 from torch import nn
 
+from mmcae.models.layers import Attention
+
 Reducer = Callable[[torch.Tensor], Any]
 
 
@@ -67,11 +69,6 @@ class AttentionRecorder:
 
     def __getitem__(self, index: int) -> Any:
         return self.maps[index]
-
-
-def _mmcae_attention_type() -> type:
-    from mmcae.models.layers.attention import Attention
-    return Attention
 
 
 def _mmpretrain_attention_type() -> Optional[type]:
@@ -161,7 +158,7 @@ def _wrap_sdpa(original: Callable, name: str,
 
 def supported_attention_types() -> Tuple[type, ...]:
     """The attention classes :func:`record_attention` can record."""
-    types = [_mmcae_attention_type()]
+    types = [Attention]
     mmpretrain_type = _mmpretrain_attention_type()
     if mmpretrain_type is not None:
         types.append(mmpretrain_type)
@@ -199,14 +196,13 @@ def record_attention(model: nn.Module,
     if not isinstance(model, nn.Module):
         raise TypeError('record_attention needs an nn.Module, got '
                         f'{type(model).__name__}')
-    mmcae_type = _mmcae_attention_type()
     mmpretrain_type = _mmpretrain_attention_type()
     recorder = AttentionRecorder(reduce)
     handles = []
     wrapped: List[Tuple[nn.Module, bool, Any]] = []
     try:
         for name, module in model.named_modules():
-            if isinstance(module, mmcae_type):
+            if isinstance(module, Attention):
                 handles.append(
                     module.register_forward_pre_hook(
                         _mmcae_hook(name, recorder), with_kwargs=True))

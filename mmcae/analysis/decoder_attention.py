@@ -31,7 +31,8 @@ Per decoder layer ``l``:
   keys at small offsets than at large ones), so read the peak against
   that baseline: uniform attention over n patches puts 1/n on each key.
 """
-import argparse
+import json
+import os
 import os.path as osp
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -41,7 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention_distance import GridSize, _grid, add_run_arguments
+from .attention_distance import GridSize, _grid
 from .attention_recorder import record_attention
 
 
@@ -391,7 +392,7 @@ def build_mae(cfg,
             does not fit.
     """
     from mmcae.utils.errors import UserError
-    from .attention_distance import build_model, load_checkpoint
+    from .models import build_model, load_checkpoint
     model = build_model(cfg, seed, random_init=checkpoint is None)
     try:
         mae_parts(model)
@@ -403,62 +404,30 @@ def build_mae(cfg,
     return model
 
 
-def decoder_arg_parser(prog: str, doc: str) -> argparse.ArgumentParser:
-    """The command line of the decoder analysis tools
-    (``tools/analysis_tools/decoder_attention_similarity.py`` and
-    ``relative_attention_maps.py``); ``doc``: the tool's docstring."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=doc.split('\n')[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='\n'.join(doc.split('\n')[1:]))
-    parser.add_argument('config', help='an mmpretrain MAE config')
-    parser.add_argument(
-        'checkpoint', nargs='?', help='checkpoint of the whole MAE')
-    parser.add_argument('--img-dir', required=True, help='image folder')
-    parser.add_argument(
-        '--num-images', type=int, default=100, help='images (default 100)')
-    parser.add_argument(
-        '--img-size',
-        type=int,
-        help="crop size (default and only choice: the backbone's)")
-    parser.add_argument(
-        '--seed', type=int, default=0, help='seed of the fixed mask')
-    parser.add_argument(
-        '--mask-ratio', type=float, help="mask ratio (default: the model's)")
-    parser.add_argument(
-        '--batch-size', type=int, default=16, help='images per forward')
-    parser.add_argument(
-        '--random-init',
-        action='store_true',
-        help='no checkpoint: the random initialization (seed 0)')
-    add_run_arguments(parser, 'work_dirs/decoder_attention',
-                      'override config keys')
-    return parser
+def run_decoder_analysis(config: str,
+                         checkpoint: Optional[str] = None,
+                         img_dir: str = '',
+                         num_images: Optional[int] = 100,
+                         img_size: Optional[int] = None,
+                         seed: int = 0,
+                         mask_ratio: Optional[float] = None,
+                         batch_size: int = 16,
+                         device: str = 'cpu',
+                         trust: Optional[bool] = None,
+                         cfg_options: Optional[dict] = None) -> Dict:
+    """What the decoder tools share: build the config's MAE (with the
+    checkpoint of the whole model, or its random init when None), load the
+    images, run :func:`analyze_mae_decoder`.
 
-
-def parse_decoder_args(parser: argparse.ArgumentParser,
-                       argv: Optional[List[str]] = None
-                       ) -> argparse.Namespace:
-    """Parse and check the options of :func:`decoder_arg_parser`."""
-    args = parser.parse_args(argv)
-    if args.checkpoint is None and not args.random_init:
-        parser.error('give a CHECKPOINT, or --random-init')
-    if args.checkpoint is not None and args.random_init:
-        parser.error('--random-init loads no checkpoint; drop one of them')
-    if args.num_images < 2:
-        parser.error(f'--num-images must be >= 2, got {args.num_images}')
-    if args.batch_size < 1:
-        parser.error(f'--batch-size must be >= 1, got {args.batch_size}')
-    if args.mask_ratio is not None and not 0 < args.mask_ratio < 1:
-        parser.error(f'--mask-ratio must be in (0, 1), got {args.mask_ratio}')
-    return args
-
-
-def run_decoder_analysis(args: argparse.Namespace) -> Dict:
-    """What the decoder tools share: build the MAE of ``args.config``
-    (with ``args.checkpoint``), load the images, run
-    :func:`analyze_mae_decoder`.
+    Args:
+        config (str): an mmpretrain MAE config.
+        checkpoint (str, optional): a checkpoint of that whole model.
+        img_dir (str): image folder (:func:`mmcae.analysis.find_images`).
+        num_images (int, optional): the first images of the folder (>= 2).
+        img_size (int, optional): must be the backbone's (its default).
+        seed, mask_ratio, batch_size: see :func:`analyze_mae_decoder`.
+        device (str): where the model runs.
+        trust, cfg_options: checkpoint trust; config overrides.
 
     Returns:
         dict: the JSON-ready record (``relative_maps`` as an array).
@@ -468,39 +437,118 @@ def run_decoder_analysis(args: argparse.Namespace) -> Dict:
     """
     from mmcae.utils.config import load_config
     from mmcae.utils.errors import UserError
-    from .attention_distance import find_images, load_images
-    if args.checkpoint is not None and not osp.isfile(args.checkpoint):
-        raise UserError(f'checkpoint not found: {args.checkpoint}')
-    cfg = load_config(args.config, args.cfg_options)
-    paths = find_images(args.img_dir, args.num_images)
+    from .images import find_images, load_images
+    if checkpoint is not None and not osp.isfile(checkpoint):
+        raise UserError(f'checkpoint not found: {checkpoint}')
+    cfg = load_config(config, cfg_options)
+    paths = find_images(img_dir, num_images)
     if len(paths) < 2:
-        raise UserError(f'Eq. 3 compares pairs of images: {args.img_dir} '
+        raise UserError(f'Eq. 3 compares pairs of images: {img_dir} '
                         f'holds {len(paths)}')
-    trust = True if args.trust_checkpoint else None
-    model = build_mae(cfg, args.checkpoint, trust=trust)
-    model.to(torch.device(args.device))
+    model = build_mae(cfg, checkpoint, trust=trust)
+    model.to(torch.device(device))
     backbone, _ = mae_parts(model)
-    img_size = mae_img_size(backbone)
-    if args.img_size is not None and args.img_size != img_size:
-        raise UserError(f'--img-size {args.img_size}: the MAE backbone '
-                        f'takes {img_size} x {img_size} inputs only')
+    size = mae_img_size(backbone)
+    if img_size is not None and img_size != size:
+        raise UserError(f'--img-size {img_size}: the MAE backbone '
+                        f'takes {size} x {size} inputs only')
     result = analyze_mae_decoder(
         model,
-        load_images(paths, img_size),
-        seed=args.seed,
-        batch_size=args.batch_size,
-        mask_ratio=args.mask_ratio)
+        load_images(paths, size),
+        seed=seed,
+        batch_size=batch_size,
+        mask_ratio=mask_ratio)
     return dict(
-        config=args.config,
-        checkpoint=args.checkpoint,
-        random_init=args.random_init,
+        config=config,
+        checkpoint=checkpoint,
+        random_init=checkpoint is None,
         images=paths,
         num_images=result['num_images'],
-        img_size=img_size,
+        img_size=size,
         grid=list(result['grid']),
-        seed=args.seed,
+        seed=seed,
         mask_ratio=result['mask_ratio'],
         masked_index=result['masked_index'].tolist(),
         layer_names=result['layer_names'],
         similarity=result['similarity'].tolist(),
         relative_maps=result['relative_maps'])
+
+
+def summarize_relative_map(canvas: np.ndarray) -> Dict[str, float]:
+    """Locality numbers of one (2H - 1) x (2W - 1) map: the weight at
+    offset 0, the mass within 1 and 2 patches (Chebyshev), the mass on
+    patches and the attention-weighted mean offset length in patches."""
+    rows, cols = canvas.shape
+    centre_r, centre_c = rows // 2, cols // 2
+    dr, dc = np.meshgrid(
+        np.arange(rows) - centre_r, np.arange(cols) - centre_c,
+        indexing='ij')
+    chebyshev = np.maximum(np.abs(dr), np.abs(dc))
+    total = float(canvas.sum())
+    return dict(
+        centre=float(canvas[centre_r, centre_c]),
+        mass_within_1=float(canvas[chebyshev <= 1].sum()),
+        mass_within_2=float(canvas[chebyshev <= 2].sum()),
+        patch_mass=total,
+        mean_offset=float((canvas * np.hypot(dr, dc)).sum() /
+                          total) if total > 0 else 0.)
+
+
+def _write_json(record: Dict, path: str) -> None:
+    with open(path, 'w') as f:
+        json.dump(record, f, indent=1)
+
+
+def run_decoder_similarity(out_dir: str = 'work_dirs/decoder_attention',
+                           **options) -> Dict:
+    """Eq. 3 per decoder layer (Uni-SSL Fig. 1 (a)):
+    ``decoder_attention_similarity.png`` and ``.json`` in ``out_dir``.
+
+    Args:
+        out_dir (str): where the figure and the record go.
+        **options: those of :func:`run_decoder_analysis`.
+
+    Returns:
+        dict: the record (the JSON's content).
+    """
+    from .figures import plot_similarity
+    record = run_decoder_analysis(**options)
+    record.pop('relative_maps')
+    os.makedirs(out_dir, exist_ok=True)
+    figure = osp.join(out_dir, 'decoder_attention_similarity.png')
+    plot_similarity(record['similarity'], figure)
+    record['figure'] = figure
+    _write_json(record, osp.join(out_dir, 'decoder_attention_similarity.json'))
+    return record
+
+
+def run_relative_attention_maps(
+        radius: Optional[int] = None,
+        out_dir: str = 'work_dirs/decoder_attention',
+        **options) -> Dict:
+    """The average relative attention map per decoder layer (Uni-SSL
+    Fig. 2): ``relative_attention_maps.png`` and ``.json`` in ``out_dir``.
+
+    Args:
+        radius (int, optional): plot only offsets up to this many patches.
+        out_dir (str): where the figure and the record go.
+        **options: those of :func:`run_decoder_analysis`.
+
+    Returns:
+        dict: the record, with :func:`summarize_relative_map` per layer.
+    """
+    from .figures import plot_relative_maps
+    record = run_decoder_analysis(**options)
+    record.pop('similarity')
+    maps = record.pop('relative_maps')
+    os.makedirs(out_dir, exist_ok=True)
+    figure = osp.join(out_dir, 'relative_attention_maps.png')
+    plot_relative_maps(maps, radius, figure)
+    record.update(
+        figure=figure,
+        radius=radius,
+        offset_origin=[maps.shape[1] // 2, maps.shape[2] // 2],
+        summaries=[summarize_relative_map(m) for m in maps],
+        relative_maps=maps.tolist())
+    _write_json(record, osp.join(out_dir, 'relative_attention_maps.json'))
+    return record

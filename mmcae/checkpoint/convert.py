@@ -7,7 +7,6 @@ indices), broadcasts a shared relative position table to every block, and
 optionally resizes position tables to another input size (without
 ``scipy.interpolate.interp2d``, which SciPy 1.14 removed).
 """
-import math
 import re
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Tuple
@@ -16,9 +15,15 @@ import torch
 
 from .formats import (CheckpointFormatError, FORMATS, detect_format,
                       unwrap_state_dict)
-from ..models.layers.pos_embed import resize_pos_embed
-from ..models.layers.relative_position import \
-    resize_relative_position_table as resize_table
+from .weights import strip_prefix
+from ..models.layers import resize_position_tables
+from ..models.layers import \
+    resize_square_relative_position_table as resize_relative_position_table
+
+# the resizing is the model's (it also runs while a ViT loads a state
+# dict); re-exported because conversion resizes on request (``dst_grid``)
+__all__ = ['convert_vit_checkpoint', 'resize_position_tables',
+           'resize_relative_position_table']
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -52,12 +57,6 @@ _DROP = re.compile(r'(^|\.)(relative_position_index|head|head_dist|lm_head|'
 _SHARED_TABLE = 'rel_pos_bias.relative_position_bias_table'
 
 
-def _select(state_dict: StateDict, prefix: str) -> StateDict:
-    """Keys under ``prefix``, with the prefix removed."""
-    return OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
-                       if k.startswith(prefix))
-
-
 def _rename(state_dict: StateDict,
             rules: Sequence[Tuple[str, str]]) -> StateDict:
     out = OrderedDict()
@@ -72,31 +71,32 @@ def _rename(state_dict: StateDict,
 
 
 def _strip_module(state_dict: StateDict) -> StateDict:
+    """Without DDP's ``module.`` prefix, when every key has it."""
     if all(k.startswith('module.') for k in state_dict):
-        return _select(state_dict, 'module.')
+        return strip_prefix(state_dict, 'module.')
     return state_dict
 
 
 def _to_mmcae_names(state_dict: StateDict, fmt: str) -> StateDict:
     """Select the encoder and rename it, per format."""
     if fmt == 'mmcae':
-        return _select(state_dict, 'backbone.')
+        return strip_prefix(state_dict, 'backbone.')
     if fmt.startswith('mmpretrain_'):
         if any(k.startswith('backbone.') for k in state_dict):
-            state_dict = _select(state_dict, 'backbone.')
+            state_dict = strip_prefix(state_dict, 'backbone.')
         if any(k.startswith('pre_norm.') for k in state_dict):
             raise CheckpointFormatError(
                 'this mmpretrain ViT has a pre-norm (CLIP style), which '
                 'mmcae.ViT does not implement')
         return _rename(state_dict, _MMPRETRAIN_RULES)
     if fmt == 'mocov3':
-        state_dict = _select(state_dict, 'module.base_encoder.')
+        state_dict = strip_prefix(state_dict, 'module.base_encoder.')
     elif fmt == 'dino':
         state_dict = _strip_module(state_dict)
         if any(k.startswith('backbone.') for k in state_dict):
-            state_dict = _select(state_dict, 'backbone.')
+            state_dict = strip_prefix(state_dict, 'backbone.')
     elif fmt == 'cae':
-        state_dict = _select(state_dict, 'encoder.')
+        state_dict = strip_prefix(state_dict, 'encoder.')
     elif fmt == 'timm':
         state_dict = _strip_module(state_dict)
         if 'decoder_embed.weight' in state_dict:  # MAE pretrain file
@@ -127,54 +127,6 @@ def _broadcast_shared_table(state_dict: StateDict) -> StateDict:
     for index in range(_num_blocks(state_dict)):
         state_dict[f'blocks.{index}.attn.relative_position_bias.table'] = \
             table.clone()
-    return state_dict
-
-
-def _square_side(count: int, what: str) -> int:
-    side = int(round(math.sqrt(count)))
-    if side * side != count:
-        raise CheckpointFormatError(
-            f'{what}: {count} positions are not a square grid; give the '
-            'source grid explicitly')
-    return side
-
-
-def resize_relative_position_table(table: torch.Tensor,
-                                   dst_window: Tuple[int, int]
-                                   ) -> torch.Tensor:
-    """Resize a BEiT relative position table of a SQUARE window to another
-    window (bicubic; see
-    :func:`mmcae.models.layers.relative_position.resize_relative_position_table`,
-    which the model also uses at run time).
-
-    Args:
-        table (Tensor): ((2Wh-1)(2Ww-1) + 3, heads), square source window.
-        dst_window (tuple): (Wh', Ww').
-
-    Returns:
-        Tensor: ((2Wh'-1)(2Ww'-1) + 3, heads).
-    """
-    src_side = _square_side(table.shape[0] - 3, 'relative position table')
-    src_window = ((src_side + 1) // 2, (src_side + 1) // 2)
-    return resize_table(table, src_window, tuple(dst_window))
-
-
-def resize_position_tables(state_dict: StateDict,
-                           dst_grid: Tuple[int, int],
-                           num_extra_tokens: int = 1) -> StateDict:
-    """Resize ``pos_embed`` and every relative position table to a patch
-    grid (source grids must be square)."""
-    if 'pos_embed' in state_dict:
-        pos_embed = state_dict['pos_embed']
-        side = _square_side(pos_embed.shape[1] - num_extra_tokens,
-                            'pos_embed')
-        state_dict['pos_embed'] = resize_pos_embed(
-            pos_embed, (side, side), dst_grid,
-            num_extra_tokens=num_extra_tokens)
-    for key in list(state_dict):
-        if key.endswith('relative_position_bias.table'):
-            state_dict[key] = resize_relative_position_table(
-                state_dict[key], dst_grid)
     return state_dict
 
 
@@ -211,5 +163,8 @@ def convert_vit_checkpoint(checkpoint,
             f'no encoder blocks found after converting as {fmt!r}; first '
             f'keys of the source: {sorted(state_dict)[:8]}')
     if dst_grid is not None:
-        converted = resize_position_tables(converted, tuple(dst_grid))
+        try:
+            converted = resize_position_tables(converted, tuple(dst_grid))
+        except ValueError as error:  # e.g. a table of no square grid
+            raise CheckpointFormatError(str(error)) from error
     return converted, fmt

@@ -18,26 +18,36 @@ format                    how it is recognized
                           DINO backbone file)
 ========================  =================================================
 """
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
+
+from .errors import CheckpointFormatError
 
 FORMATS = ('mmcae', 'mmpretrain_cae', 'mmpretrain_beit', 'mmpretrain_vit',
            'mocov3', 'dino', 'cae', 'beit', 'deit_distilled', 'timm')
 
 
-class CheckpointFormatError(ValueError):
-    """The checkpoint's layout is not one we can convert."""
+#: the keys a checkpoint may wrap its state dict in (mmengine / timm /
+#: BEiT: 'state_dict' / 'model'; DDP-era files: 'module'; BEiT's d-VAE:
+#: 'weights'), looked into in this order
+CONTAINER_KEYS = ('state_dict', 'model', 'module', 'weights')
 
 
 def unwrap_state_dict(checkpoint: Any,
-                      dino_key: str = 'teacher') -> Tuple[Dict, str]:
+                      dino_key: Optional[str] = 'teacher'
+                      ) -> Tuple[Dict, str]:
     """Find the tensors in a checkpoint's container.
+
+    Containers (:data:`CONTAINER_KEYS`) are followed as long as the dict at
+    hand is not a plain name -> tensor dict, so ``{'model': {'state_dict':
+    ...}}`` unwraps too.
 
     Args:
         checkpoint: what ``torch.load`` returned.
-        dino_key (str): for DINO full checkpoints, 'teacher' (default, the
-            one DINO evaluates) or 'student'.
+        dino_key (str, optional): for DINO full checkpoints, 'teacher'
+            (default, the one DINO evaluates) or 'student'; None for no
+            DINO entry.
 
     Returns:
         tuple: (state dict, the container key it came from or '').
@@ -45,18 +55,22 @@ def unwrap_state_dict(checkpoint: Any,
     if not isinstance(checkpoint, dict):
         raise CheckpointFormatError(
             f'expected a dict, got {type(checkpoint).__name__}')
-    if dino_key in checkpoint and isinstance(checkpoint[dino_key], dict):
+    if dino_key and isinstance(checkpoint.get(dino_key), dict):
         return checkpoint[dino_key], dino_key
-    for key in ('state_dict', 'model', 'module'):
-        if key in checkpoint and isinstance(checkpoint[key], dict):
-            return checkpoint[key], key
-    if checkpoint and all(
-            isinstance(v, torch.Tensor) for v in checkpoint.values()):
-        return checkpoint, ''
+    state, container = checkpoint, ''
+    while not (state and all(
+            isinstance(v, torch.Tensor) for v in state.values())):
+        inner = [k for k in CONTAINER_KEYS if isinstance(state.get(k), dict)]
+        if not inner:
+            break
+        state, container = state[inner[0]], inner[0]
+    if container or state and all(
+            isinstance(v, torch.Tensor) for v in state.values()):
+        return state, container
     raise CheckpointFormatError(
         'found no state dict: keys are '
-        f'{sorted(checkpoint)[:10]} (expected state_dict, model, teacher '
-        'or a plain name -> tensor dict)')
+        f'{sorted(map(str, checkpoint))[:10]} (expected state_dict, model, '
+        'teacher or a plain name -> tensor dict)')
 
 
 def detect_format(state_dict: Dict[str, torch.Tensor],

@@ -13,11 +13,11 @@ import os.path as osp
 from typing import Optional
 
 from mmengine.logging import print_log
-from mmengine.runner import CheckpointLoader
 from torch import nn
 
 from .convert import convert_vit_checkpoint
-from .formats import CheckpointFormatError
+from .errors import CheckpointFormatError, CheckpointNotFoundError
+from .weights import diff_state_dict, read_checkpoint
 
 #: keys that must come from the checkpoint (else the encoder is random)
 _ESSENTIAL = ('patch_embed.', 'blocks.')
@@ -38,7 +38,7 @@ def load_vit_pretrained(model: nn.Module,
     Args:
         model (ViT): the backbone.
         filename (str): checkpoint path (local files load safely, see
-            :mod:`mmcae.utils.checkpoint_compat`).
+            :mod:`mmcae.checkpoint.reader`).
         fmt (str): checkpoint layout or 'auto'.
         map_location (str): where tensors are loaded. Defaults to 'cpu'.
 
@@ -51,21 +51,19 @@ def load_vit_pretrained(model: nn.Module,
             names the file, every such key and both shapes.
     """
     if '://' not in filename and not osp.isfile(osp.expanduser(filename)):
-        raise FileNotFoundError(
+        raise CheckpointNotFoundError(
             f"pretrained checkpoint '{filename}' not found (cwd "
             f"'{os.getcwd()}'): convert or download it there, or point the "
             'config elsewhere, e.g. --cfg-options '
             'model.backbone.init_cfg.checkpoint=PATH')
-    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location)
+    checkpoint = read_checkpoint(filename, map_location=map_location)
     state_dict, fmt = convert_vit_checkpoint(checkpoint, fmt)
     own = model.state_dict()
-    missing = sorted(set(own) - set(state_dict))
-    unexpected = sorted(set(state_dict) - set(own))
+    diff = diff_state_dict(own, state_dict, ignore_shapes=_RESIZED)
+    missing, unexpected = sorted(diff.missing), sorted(diff.unexpected)
     mismatched = [
         f'{key}: checkpoint {tuple(state_dict[key].shape)} vs model '
-        f'{tuple(own[key].shape)}'
-        for key in sorted(set(own) & set(state_dict)) if
-        state_dict[key].shape != own[key].shape and not key.endswith(_RESIZED)
+        f'{tuple(own[key].shape)}' for key in sorted(diff.mismatched)
     ]
     problems = []
     if missing:

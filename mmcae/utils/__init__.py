@@ -1,5 +1,5 @@
 """Small shared helpers. Compatibility fixes for the stack live in one
-module each (:mod:`mmcae.utils.checkpoint_compat` for torch.load)."""
+module each (:mod:`mmcae.checkpoint.reader` for torch.load)."""
 from .errors import UserError
 
 __all__ = ['UserError']

@@ -6,7 +6,7 @@ modules, so the frameworks' own ``train.py`` scripts differ only in flags.
 The flags here are the ones OpenMMLab users expect (``--work-dir``,
 ``--resume [PATH]``, ``--amp``, ``--auto-scale-lr``, ``--cfg-options``,
 ``--launcher``), plus ``--trust-checkpoint`` (see
-:mod:`mmcae.utils.checkpoint_compat`). Mistakes the user can fix raise
+:mod:`mmcae.checkpoint.trust`). Mistakes the user can fix raise
 :class:`~mmcae.utils.errors.UserError`, which the tools print as one line.
 """
 import argparse
@@ -17,7 +17,7 @@ from typing import Callable, List, Optional
 
 from mmengine.config import Config, DictAction
 
-from .checkpoint_compat import TRUST_ENV_VAR, UnsafeCheckpointError
+from mmcae.checkpoint import TRUST_ENV_VAR, UnsafeCheckpointError
 from .config import load_config
 from .dist import prepare_distributed
 from .errors import UserError

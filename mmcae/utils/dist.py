@@ -6,54 +6,20 @@ its DDP wrapper always passes ``device_ids=[LOCAL_RANK]`` (which
 ``DistributedDataParallel`` rejects for CPU modules). So, when there is no
 CUDA device, :func:`prepare_distributed` initializes the process group
 itself with the gloo backend (mmengine then skips its own init) and asks
-for a CPU DDP wrapper, :class:`CPUDistributedDataParallel`. That wrapper
-also turns SyncBatchNorm layers (the norm of the BEiT / CAE / MAE dense
-recipes: ViT pyramid neck, UperNet heads) into BatchNorm: torch's
-SyncBatchNorm synchronizes only CUDA tensors and raises on CPU tensors once
-a process group exists, so on CPU every process normalizes its own batch.
-On GPU machines nothing changes.
+for a CPU DDP wrapper,
+:class:`mmcae.engine.model_wrappers.CPUDistributedDataParallel` (which also
+turns SyncBatchNorm into BatchNorm). On GPU machines nothing changes.
 """
-import logging
-
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
-from mmengine.logging import print_log
-from mmengine.model import (MMDistributedDataParallel,
-                            revert_sync_batchnorm)
-from torch import nn
 
-from mmcae.registry import MODEL_WRAPPERS
 from .errors import UserError
 
 #: wrappers that are torch DistributedDataParallel subclasses
 _DDP_WRAPPERS = ('MMDistributedDataParallel', 'DistributedDataParallel',
                  'mmcae.CPUDistributedDataParallel',
                  'CPUDistributedDataParallel')
-
-
-@MODEL_WRAPPERS.register_module()
-class CPUDistributedDataParallel(MMDistributedDataParallel):
-    """mmengine's DDP wrapper for processes without CUDA (gloo backend):
-    SyncBatchNorm layers become BatchNorm (same parameters and statistics)
-    before wrapping, since torch's SyncBatchNorm cannot run on CPU tensors
-    in a process group.
-
-    Args:
-        module (nn.Module): the model.
-        **kwargs: :class:`MMDistributedDataParallel` arguments
-            (``device_ids`` must be None for a CPU module).
-    """
-
-    def __init__(self, module: nn.Module, **kwargs):
-        if any(isinstance(m, nn.SyncBatchNorm) for m in module.modules()):
-            print_log(
-                'CPU distributed run: SyncBatchNorm cannot synchronize CPU '
-                'tensors; every process normalizes its own batch '
-                '(BatchNorm) instead', logger='current',
-                level=logging.WARNING)
-            module = revert_sync_batchnorm(module)
-        super().__init__(module=module, **kwargs)
 
 
 def prepare_distributed(cfg: Config, launcher: str) -> None:

@@ -7,7 +7,8 @@ each metafile has ``Collections`` (one per method / paper) and ``Models``
 reproduces several rows of a paper table with different encoders).
 
 mmcae's conventions on top of mim's (read by ``collect_results.py``,
-``gen_model_zoo.py`` and the metafile test):
+:mod:`mmcae.utils.model_zoo_docs` (``.dev_scripts/gen_model_zoo.py``) and
+the metafile test):
 
 * ``Results`` hold the **paper's** numbers (the reference a run is compared
   with), ``null`` for a pretraining config, whose numbers are those of the
@@ -60,6 +61,7 @@ def _read_yaml(path: str):
             return yaml.safe_load(f)
         except yaml.YAMLError as err:
             raise UserError(f'{path} is not valid (safe) YAML: {err}') from err
+
 
 def load_model_index(root: Optional[str] = None,
                      index_file: str = 'model-index.yml'

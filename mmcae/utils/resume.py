@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from mmengine.logging import print_log
 
-from .checkpoint_compat import UnsafeCheckpointError, load_local_checkpoint
+from mmcae.checkpoint import UnsafeCheckpointError, read_checkpoint
 from .errors import UserError
 
 _CKPT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
@@ -88,7 +88,7 @@ def read_resume_meta(path: str) -> Dict[str, Any]:
             is not a training checkpoint (weights only: use ``load_from``).
         UnsafeCheckpointError: it needs full unpickling and is not trusted.
     """
-    checkpoint = load_local_checkpoint(path, map_location='cpu')
+    checkpoint = read_checkpoint(path)
     missing = [
         key for key in _TRAINING_KEYS
         if not (isinstance(checkpoint, dict) and key in checkpoint)

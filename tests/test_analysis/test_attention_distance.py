@@ -14,7 +14,7 @@ from mmcae.analysis import (attention_distance, attention_distance_per_image,
                             record_attention)
 from mmcae.models import ViT
 from mmcae.utils.errors import UserError
-from ..conftest import TINY_VIT, perturb
+from tests.helpers import TINY_VIT, perturb
 
 #: Relative tolerance for the tiny ViT's float32 attention computed twice
 #: with different batch sizes (the helper runs batches of 2 images, the

@@ -10,7 +10,7 @@ from torch import nn
 from mmcae.analysis import record_attention
 from mmcae.models import ViT
 from mmcae.models.layers import Attention
-from ..conftest import TINY_VIT, TINY_VIT_MMPRETRAIN, perturb
+from tests.helpers import TINY_VIT, TINY_VIT_MMPRETRAIN, perturb
 
 
 def _mmcae_output_from(weights, module: Attention, x):

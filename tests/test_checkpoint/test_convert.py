@@ -3,6 +3,7 @@ no missing keys; where a peer model exists, the converted weights give the
 peer's output. Checkpoints are built here from each format's documented key
 layout (shared/notes/reference-facts.md), with random values."""
 import re
+import sys
 
 import pytest
 import torch
@@ -12,11 +13,11 @@ from mmcae.checkpoint import (CheckpointFormatError, convert_vit_checkpoint,
                               detect_format, resize_relative_position_table)
 from mmcae.models import ViT
 
-from ..conftest import TINY_VIT as TINY
-from ..conftest import TINY_VIT_MMPRETRAIN as MMPRETRAIN_TINY
-from ..conftest import assert_parity as _close
-from ..conftest import perturb as _perturb
-from ..conftest import run_python_tool
+from tests.helpers import TINY_VIT as TINY
+from tests.helpers import TINY_VIT_MMPRETRAIN as MMPRETRAIN_TINY
+from tests.helpers import assert_parity as _close
+from tests.helpers import perturb as _perturb
+from tests.helpers import run_python_tool
 IMAGES = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1))
 
 
@@ -253,7 +254,8 @@ def test_relative_table_resize_keeps_cls_entries_and_values():
     assert torch.allclose(constant, torch.ones_like(constant), atol=1e-5)
 
 
-def test_converter_tool_writes_a_pretrained_loadable_file(tmp_path):
+def test_converter_tool_writes_a_pretrained_loadable_file(
+        tmp_path, capsys, monkeypatch):
     peer = _timm_peer()
     source = tmp_path / 'mae_pretrain.pth'
     torch.save({'model': dict(peer.state_dict())}, source)
@@ -271,9 +273,16 @@ def test_converter_tool_writes_a_pretrained_loadable_file(tmp_path):
     own = model.state_dict()
     assert set(own) == set(converted)
     assert all(torch.equal(own[k], converted[k]) for k in own)
-    missing = run_python_tool('tools/model_converters/convert_checkpoint.py',
-                              str(tmp_path / 'nope.pth'), str(out))
-    assert missing.returncode == 2 and 'Traceback' not in missing.stderr
+    # a missing file: one line (in this process, as the tool runs it)
+    from mmcae.checkpoint.cli import convert_main
+    from mmcae.utils.cli import run_tool
+    monkeypatch.setattr(sys, 'argv', ['convert_checkpoint.py'])
+    assert run_tool(convert_main, [str(tmp_path / 'nope.pth'), str(out)]) \
+        == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith('convert_checkpoint.py: error: checkpoint '
+                             'not found: ') and 'nope.pth' in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
 
 def test_pretrained_init_converts_any_layout_and_refuses_a_wrong_model(

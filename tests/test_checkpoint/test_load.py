@@ -7,7 +7,7 @@ from mmcae.checkpoint import CheckpointFormatError
 from mmcae.checkpoint.load import load_vit_pretrained
 from mmcae.models import ViT
 
-from ..conftest import TINY_VIT as TINY
+from tests.helpers import TINY_VIT as TINY
 
 
 def _cae_like_encoder(path, layer_scale: float = 0.1) -> dict:

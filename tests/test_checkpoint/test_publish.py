@@ -19,7 +19,7 @@ from mmcae.checkpoint import (CheckpointFormatError,
                               save_with_content_hash)
 from mmcae.models import ViT
 
-from ..conftest import TINY_VIT, perturb
+from tests.helpers import TINY_VIT, perturb
 
 CODE_META = dict(mmcae_version='0.0.0', git_hash=None)
 

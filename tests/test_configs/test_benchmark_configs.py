@@ -4,15 +4,17 @@ fine-tuning (CAE IJCV Table 4, ccMIM Table 4), the supervised DeiT
 references and the tiny demo configs.
 
 Every config found by the glob has a row below (a new config without one
-fails) and carries its recipe: optimizer, lr at the documented total batch
+fails), its paper top-1s are the metafile's (configs/cae/metafile.yml, one
+entry per encoder), and it carries its recipe: optimizer, lr at the documented total batch
 (GPUs x batch from the file name, scaled linearly), epochs, warmup, layer
 decay, weight decay, the probes' frozen encoder and head-only optimizer,
 the fine-tuning augmentations and head. The ViT-S/B ImageNet models build
 at full size (ViT-L at its real depth, 32 channels wide) and the probes'
 encoders stay frozen and in eval mode after ``model.train()``. The
-annotation-file datasets build from the layout their bases document, the
-iNaturalist one after running the documented JSON conversion.
+annotation-file datasets build from the layout configs/cae/README.md
+documents, the iNaturalist one after running its JSON conversion.
 """
+import functools
 import glob
 import json
 import math
@@ -27,7 +29,15 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from ..conftest import REPO_ROOT, config_header
+from mmcae.utils.model_zoo import load_model_index as _load_model_index
+from tests.helpers import REPO_ROOT
+
+
+@functools.lru_cache(maxsize=None)
+def load_model_index():
+    """configs/*/metafile.yml, read once per module."""
+    return _load_model_index()
+
 
 BENCH_DIR = osp.join(REPO_ROOT, 'configs', 'cae', 'benchmarks')
 CONFIGS = sorted(
@@ -47,13 +57,13 @@ DEMO_CHECKPOINT = ('work_dirs/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k/'
 TRANSFER_CHECKPOINT = 'weights/cae_vit-base-p16_1600e.pth'
 
 
-def _row(protocol, arch, optim, lr, batch, epochs, warmup, header=(),
+def _row(protocol, arch, optim, lr, batch, epochs, warmup, paper=(),
          **extra):
     """The recipe a config must carry: ``lr`` is the rate at the total
-    batch ``batch`` (the paper's, or ours where the header says so); the
-    header must name every string of ``header`` (the paper's numbers)."""
+    batch ``batch`` (the paper's, or ours where the paper gives none);
+    ``paper``: the top-1s its metafile entries hold (the paper's numbers)."""
     row = dict(protocol=protocol, arch=arch, optim=optim, lr=lr,
-               batch=batch, epochs=epochs, warmup=warmup, header=header,
+               batch=batch, epochs=epochs, warmup=warmup, paper=paper,
                weight_decay=0. if protocol in ('lin', 'att') else 0.05,
                num_classes=1000, dataset='ImageNet',
                checkpoint=CHECKPOINT.get(arch))
@@ -61,22 +71,22 @@ def _row(protocol, arch, optim, lr, batch, epochs, warmup, header=(),
     return row
 
 
-def _lin(arch, header=(), **extra):
-    return _row('lin', arch, 'LARS', 6.4, 16384, 90, 10, header, **extra)
+def _lin(arch, paper=(), **extra):
+    return _row('lin', arch, 'LARS', 6.4, 16384, 90, 10, paper, **extra)
 
 
-def _att(arch, header=(), **extra):
-    return _row('att', arch, 'SGD', 0.4, 8192, 90, 10, header, **extra)
+def _att(arch, paper=(), **extra):
+    return _row('att', arch, 'SGD', 0.4, 8192, 90, 10, paper, **extra)
 
 
-def _ft(arch, lr, epochs, decay, header=(), batch=4096, **extra):
+def _ft(arch, lr, epochs, decay, paper=(), batch=4096, **extra):
     extra.setdefault('drop_path', 0.2 if arch == 'large' else 0.1)
-    return _row('ft', arch, 'AdamW', lr, batch, epochs, 5, header,
+    return _row('ft', arch, 'AdamW', lr, batch, epochs, 5, paper,
                 decay=decay, **extra)
 
 
-def _transfer(dataset, num_classes, lr, batch, epochs, header, **extra):
-    return _ft('base', lr, epochs, 0.65, header, batch=batch,
+def _transfer(dataset, num_classes, lr, batch, epochs, **extra):
+    return _ft('base', lr, epochs, 0.65, (), batch=batch,
                dataset=dataset, num_classes=num_classes,
                checkpoint=TRANSFER_CHECKPOINT, **extra)
 
@@ -90,58 +100,55 @@ def _demo(protocol, optim, lr, **extra):
 
 IN1K_ATT_B = 'vit-base-p16_attentive-probe_8xb1024-sgd-90e_in1k.py'
 CUSTOM = dict(train='meta/train.txt', val='meta/val.txt')
-#: config -> its recipe (see each config's header)
+#: config -> its recipe
 EXPECTED = {
     # arXiv Table 1 (ViT-S/B); ViT-L: IJCV Table 1 (cells not in our copy)
     'vit-small-p16_linear-probe_16xb1024-lars-90e_in1k.py':
-    _lin('small', ('50.8', )),
+    _lin('small', (50.8, )),
     'vit-base-p16_linear-probe_16xb1024-lars-90e_in1k.py':
-    _lin('base', ('64.2', '68.3')),
+    _lin('base', (64.2, 68.3)),
     'vit-large-p16_linear-probe_16xb1024-lars-90e_in1k.py':
-    _lin('large', ('IJCV Table 1', )),
+    _lin('large'),
     'vit-small-p16_attentive-probe_8xb1024-sgd-90e_in1k.py':
-    _att('small', ('64.8', '79.9')),
-    IN1K_ATT_B: _att('base', ('73.7', '76.0', '81.8')),
+    _att('small', (64.8, )),
+    # arXiv Table 1 (300, 800 epochs) and Table 2 (full, no alignment, neither)
+    IN1K_ATT_B: _att('base', (70.7, 72.6, 73.7, 73.7, 76.0)),
     'vit-large-p16_attentive-probe_8xb1024-sgd-90e_in1k.py':
-    _att('large', ('IJCV Table 1', )),
+    _att('large'),
     'vit-small-p16_finetune_32xb128-amp-200e_in1k.py':
-    _ft('small', 1.6e-2, 200, 0.75, ('81.8', )),
+    _ft('small', 1.6e-2, 200, 0.75, (81.8, )),
     'vit-base-p16_finetune_32xb128-amp-100e_in1k.py':
-    _ft('base', 8e-3, 100, 0.65, ('83.3', '83.6')),
+    _ft('base', 8e-3, 100, 0.65, (83.3, 83.6)),
     'vit-large-p16_finetune_32xb128-amp-50e_in1k.py':
-    _ft('large', 2e-3, 50, 0.75, ('IJCV Table 1', )),
+    _ft('large', 2e-3, 50, 0.75),
     # CAE IJCV Table 4: the ImageNet ViT-B recipe, lr per sample kept
     'vit-base-p16_finetune_8xb64-amp-100e_food101.py':
-    _transfer('Food101', 101, 8e-3, 4096, 100, ('IJCV 2023 Table 4', ),
+    _transfer('Food101', 101, 8e-3, 4096, 100,
               data_root='data/food-101', splits=('train', 'test')),
     'vit-base-p16_finetune_8xb64-amp-100e_clipart.py':
     _transfer('CustomDataset', 205, 8e-3, 4096, 100,
-              ('IJCV 2023 Table 4', ), data_root='data/cmplaces/clipart',
+              data_root='data/cmplaces/clipart',
               ann_files=CUSTOM),
     'vit-base-p16_finetune_8xb64-amp-100e_sketch.py':
     _transfer('CustomDataset', 205, 8e-3, 4096, 100,
-              ('IJCV 2023 Table 4', ), data_root='data/cmplaces/sketch',
+              data_root='data/cmplaces/sketch',
               ann_files=CUSTOM),
     # ccMIM Table 4: "360 epochs with the learning rate 3e-4" (batch: ours)
     'vit-base-p16_finetune_8xb128-amp-360e_inat2018.py':
-    _transfer('CustomDataset', 8142, 3e-4, 1024, 360,
-              ('ccMIM Table 4', '360 epochs', '3e-4', 'does not state'),
-              data_root='data/inat2018', ann_files=CUSTOM),
+    _transfer('CustomDataset', 8142, 3e-4, 1024, 360, data_root='data/inat2018', ann_files=CUSTOM),
     'vit-base-p16_finetune_8xb128-amp-360e_inat2019.py':
-    _transfer('CustomDataset', 1010, 3e-4, 1024, 360,
-              ('ccMIM Table 4', '360 epochs', '3e-4', 'does not state'),
-              data_root='data/inat2019', ann_files=CUSTOM),
+    _transfer('CustomDataset', 1010, 3e-4, 1024, 360, data_root='data/inat2019', ann_files=CUSTOM),
     # ccMIM Table 4, settings not stated: the ImageNet ViT-B lr per sample
     'vit-base-p16_finetune_8xb16-amp-300e_flowers102.py':
     _transfer('Flowers102', 102, 8e-3, 4096, 300,
-              ('ccMIM Table 4', 'states no'), data_root='data/flowers102',
+              data_root='data/flowers102',
               splits=('trainval', 'test')),
     # arXiv Table 1, DeiT rows (ATT column): mmpretrain's DeiT recipes
     'deit-small-p16_4xb256-300e_in1k_supervised-reference.py':
-    _row('deit', 'deit-small', 'AdamW', 5e-4, 512, 300, 20, ('79.9', ),
+    _row('deit', 'deit-small', 'AdamW', 5e-4, 512, 300, 20, (),
          drop_path=0.),
     'deit-base-p16_16xb64-300e_in1k_supervised-reference.py':
-    _row('deit', 'deit-base', 'AdamW', 5e-4, 512, 300, 20, ('81.8', ),
+    _row('deit', 'deit-base', 'AdamW', 5e-4, 512, 300, 20, (),
          drop_path=0.1),
     # demo: the protocols shrunk, lrs documented in each config (ours)
     'vit-tiny-p8_linear-probe_1xb64-lars-20e_demo-in1k.py':
@@ -296,14 +303,19 @@ def test_model_and_data(name):
 
 
 @pytest.mark.parametrize('name', CONFIGS)
-def test_header(name):
-    """The header names the paper numbers it targets and its command."""
-    header = config_header(osp.join(BENCH_DIR, name))
-    assert f'configs/cae/benchmarks/{name}' in header
-    for text in EXPECTED[name]['header']:
-        assert text in header, text
-    if EXPECTED[name]['arch'] != 'tiny':
-        assert '--auto-scale-lr' in header
+def test_metafile_numbers(name):
+    """The paper top-1s of the config are its metafile entries' (one per
+    encoder), each naming the encoder checkpoint it loads."""
+    entries = [
+        entry for entry in load_model_index().values()
+        if entry['Config'] == f'configs/cae/benchmarks/{name}'
+    ]
+    top1 = sorted(result['Metrics']['accuracy/top1'] for entry in entries
+                  for result in entry['Results'])
+    assert top1 == sorted(EXPECTED[name]['paper'])
+    for entry in entries:
+        assert entry['Metadata']['Encoder Checkpoint'].startswith(
+            'weights/cae')
 
 
 def _build(cfg: Config):
@@ -403,7 +415,7 @@ def _check_dataset(name: str, data_root: str, expected: dict) -> None:
 
 @pytest.mark.parametrize('modality', ['clipart', 'sketch'])
 def test_cmplaces_layout(tmp_path, modality):
-    """The annotation-file layout the CMPlaces bases document: paths
+    """The annotation-file layout of the CMPlaces configs: paths
     relative to data_root (a space in one), the label last."""
     expected = dict(
         train={'abbey/0001.jpg': 0, 'zoo/my photo 2.jpg': 204},
@@ -419,23 +431,21 @@ def test_cmplaces_layout(tmp_path, modality):
                    root, expected)
 
 
-def _conversion_commands(base: str) -> str:
-    """The shell lines of the JSON conversion in a dataset base's header:
-    from ``mkdir -p`` to ``; done``, the comment's ``#   `` removed."""
-    with open(osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
-                       base)) as f:
-        lines = [line.rstrip('\n') for line in f if line.startswith('#')]
-    start = next(i for i, line in enumerate(lines)
-                 if line.startswith('#   mkdir -p data/inat'))
-    end = next(i for i in range(start, len(lines))
-               if lines[i].endswith('; done'))
-    assert all(line.startswith('#   ') for line in lines[start:end + 1])
-    return '\n'.join(line[4:] for line in lines[start:end + 1])
+def _conversion_commands(year: int) -> str:
+    """The shell block of the iNaturalist JSON conversion in
+    configs/cae/README.md ("Recipe notes"), for ``year``."""
+    with open(osp.join(REPO_ROOT, 'configs', 'cae', 'README.md')) as f:
+        readme = f.read()
+    block = readme.split('  ```shell\n  YEAR=')[1].split('  ```')[0]
+    lines = ('YEAR=' + block).splitlines()
+    assert all(line.startswith('  ') for line in lines[1:]), lines
+    lines = [f'YEAR={year}'] + [line[2:] for line in lines[1:]]
+    return '\n'.join(lines)
 
 
 @pytest.mark.parametrize('year', [2018, 2019])
 def test_inat_conversion_and_layout(tmp_path, year):
-    """The iNaturalist bases' documented conversion, run as written on a
+    """The README's iNaturalist conversion, run as written on a
     miniature of the official files (category ids not contiguous), gives
     the "PATH LABEL" files the config reads: labels are the ranks of the
     sorted category ids, the same for both splits."""
@@ -463,7 +473,7 @@ def test_inat_conversion_and_layout(tmp_path, year):
         expected[split] = {files[i]: rank[c] for i, (_, c) in entries.items()}
     env = dict(os.environ)
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
-    commands = _conversion_commands(f'inat{year}_bs64_finetune.py')
+    commands = _conversion_commands(year)
     result = subprocess.run(['bash', '-c', commands], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -484,6 +494,6 @@ def test_readme_lists_every_config():
     for text in ('--auto-scale-lr', 'model.backbone.init_cfg.checkpoint=',
                  'tools/misc/make_demo_data.py --out data/demo --size medium',
                  'configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py',
-                 'tools/benchmark/eval_protocols_demo.py',
+                 'tools/benchmark/pretrained_vs_random.py classification',
                  'mmcae.ProbeOptimWrapperConstructor'):
         assert text in section, text

@@ -2,13 +2,15 @@
 (configs/_base_/{datasets/imagenet_ccmim, models/ccmim_vit-base-p16,
 schedules/ccmim_adamw_coslr}.py).
 
-Every pretraining config states the paper's recipe (App. C) and differs
-from the recipe it derives from in exactly the setting its name ablates;
-shrunk to a 2-block ViT on 32-px images, each builds (six run one ``loss``).
-The downstream configs load a ccMIM (MAE-style) encoder with the paper's
-lr, layer decay and drop path.
+The resolved settings are checked against the paper (App. C recipe,
+Sec. 4.1 / 4.2 downstream protocols) and against the metafile; every
+ablation differs from the recipe it derives from in exactly the setting
+its name ablates; shrunk to a 2-block ViT on 32-px images, each builds
+(six run one ``loss``). The downstream configs load a ccMIM (MAE-style)
+encoder with the paper's lr, layer decay and drop path.
 """
 import copy
+import functools
 import glob
 import math
 import os.path as osp
@@ -20,7 +22,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from ..conftest import REPO_ROOT
+from mmcae.utils.model_zoo import load_model_index
+
+from tests.helpers import REPO_ROOT
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'ccmim')
 PRETRAIN = sorted(
@@ -33,10 +37,20 @@ DOWNSTREAM = sorted(
     if not osp.basename(p).startswith('ccmim_'))
 NAME = re.compile(r'^ccmim_vit-(?P<arch>small|base)-p16_32xb32-amp-coslr-'
                   r'(?P<epochs>\d+)e(_(?P<variant>[\w.-]+))?_in1k\.py$')
+METAFILE = 'configs/ccmim/metafile.yml'
+#: ccMIM Table 1 (Sec. 1 / 4.2): ViT-B fine-tuning top-1 per pretraining
+#: length, the two absolute numbers of the paper
+PAPER_FT = {300: 83.6, 800: 84.2}
+
+
+@functools.lru_cache(maxsize=None)
+def _resolve(name: str) -> Config:
+    return Config.fromfile(osp.join(CONFIG_DIR, name))
 
 
 def _load(name: str) -> Config:
-    return Config.fromfile(osp.join(CONFIG_DIR, name))
+    """The resolved config (a copy: tests may change it)."""
+    return copy.deepcopy(_resolve(name))
 
 
 def _flat(cfg, prefix=''):
@@ -62,11 +76,19 @@ def _diff(a: Config, b: Config):
     }
 
 
+def _ccmim_entries() -> dict:
+    return {
+        name: entry
+        for name, entry in load_model_index().items()
+        if entry['Metafile'] == METAFILE
+    }
+
+
 def test_config_set():
     assert len(PAPER) == 27, PAPER
     for name in PAPER:
         assert NAME.match(name), name
-    # Table 5 (2 lengths x 4 strategies) and the lambda sweep (Fig. 4.3)
+    # Table 5 (2 lengths x 4 strategies) and the lambda sweep (Sec. 4.3)
     assert sum('_divide-' in c for c in PAPER) == 8
     assert sum('_lambda' in c for c in PAPER) == 13
 
@@ -120,12 +142,59 @@ def test_paper_recipe(name):
             assert model.align_head.temperature == 0.5
 
 
+def test_metafile_describes_every_pretraining_config():
+    """One metafile entry per paper config, whose metadata are the
+    resolved config's (epochs, total batch, encoder), no paper result of
+    its own (the numbers belong to the downstream entries)."""
+    by_config = {
+        entry['Config']: entry
+        for entry in _ccmim_entries().values() if entry['Results'] is None
+    }
+    assert sorted(by_config) == [f'configs/ccmim/{n}' for n in PAPER]
+    for name in PAPER:
+        cfg, metadata = _load(name), by_config[f'configs/ccmim/{name}'][
+            'Metadata']
+        assert metadata['Epochs'] == cfg.train_cfg.max_epochs
+        assert metadata['Batch Size'] == 32 * cfg.train_dataloader.batch_size
+        assert metadata['Architecture'] == {
+            'base': 'ViT-B/16',
+            'small': 'ViT-S/16'
+        }[cfg.model.backbone.arch]
+
+
+def test_metafile_holds_the_papers_fine_tuning_numbers():
+    """Table 1's two absolute numbers, each on the fine-tuning config with
+    the encoder of the pretraining length it names, at the paper's
+    fine-tuning recipe (Sec. 4.1: 100 epochs, lr 1e-3, batch 1024)."""
+    rows = {}
+    for entry in _ccmim_entries().values():
+        for result in entry['Results'] or []:
+            paper = result['Paper']
+            rows[(paper['Table'], paper['Arch'], paper['Epochs'],
+                  paper['Column'])] = (entry, result)
+    assert set(rows) == {('ccmim-1', 'ViT-B', e, 'FT') for e in PAPER_FT}
+    for epochs, value in PAPER_FT.items():
+        entry, result = rows[('ccmim-1', 'ViT-B', epochs, 'FT')]
+        assert result['Metrics'] == {'accuracy/top1': value}
+        metadata = entry['Metadata']
+        assert metadata['Pretrained'] == (
+            f'ccmim_vit-base-p16_32xb32-amp-coslr-{epochs}e_in1k')
+        assert metadata['Encoder Checkpoint'] == (
+            f'weights/ccmim_vit-base-p16_{epochs}e.pth')
+        cfg = Config.fromfile(osp.join(REPO_ROOT, entry['Config']))
+        assert cfg.train_cfg.max_epochs == 100 == metadata['Epochs']
+        assert cfg.optim_wrapper.optimizer.lr == 1e-3
+        assert cfg.train_dataloader.batch_size * 32 == 1024
+
+
 #: config -> (the config it derives from, the keys it may change)
 DERIVED = {
     'ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py':
     ('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py', {'epochs'}),
     'ccmim_vit-small-p16_32xb32-amp-coslr-300e_in1k.py':
     ('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py', {'arch'}),
+    'ccmim_vit-small-p16_32xb32-amp-coslr-800e_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py', {'arch'}),
     'ccmim_vit-base-p16_32xb32-amp-coslr-800e_official-code_in1k.py':
     ('ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py',
      {'model.align_weight', 'model.projector'}),
@@ -148,6 +217,19 @@ for _epochs in (100, 400):
                 f'{_strategy}_in1k.py'] = (
                     'ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py',
                     {'epochs', 'model.mask_strategy'})
+#: Table 5's divisions against the recipe at the same length: the division
+#: is all that differs (the importance-sampling rows are the recipe)
+SAME_LENGTH = {
+    f'ccmim_vit-base-p16_32xb32-amp-coslr-{epochs}e_divide-{strategy}'
+    f'_in1k.py': parent
+    for epochs, parent in (
+        (100, 'ccmim_vit-base-p16_32xb32-amp-coslr-100e_divide-importance-'
+         'sampling_in1k.py'),
+        (400, 'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-nce'
+         '_in1k.py'))
+    for strategy in ('random', 'block', 'importance', 'importance-sampling')
+    if not (epochs == 100 and strategy == 'importance-sampling')
+}
 
 SCHEDULE_KEYS = ('train_cfg.max_epochs', 'param_scheduler')
 ARCH_KEYS = ('model.backbone.arch', 'model.neck.embed_dim',
@@ -167,6 +249,13 @@ def test_ablation_changes_only_its_setting(name):
         else:
             permitted |= {k for k in keys if k.startswith(item)}
     assert keys and keys <= permitted, sorted(keys - permitted)
+
+
+@pytest.mark.parametrize('name', sorted(SAME_LENGTH))
+def test_division_ablation_changes_only_the_division(name):
+    keys = _diff(_load(name), _load(SAME_LENGTH[name]))
+    assert keys == (set() if 'importance-sampling' in name else
+                    {'model.mask_strategy'})
 
 
 def _shrink(model: dict) -> dict:
@@ -189,6 +278,16 @@ def _shrink(model: dict) -> dict:
     return model
 
 
+@functools.lru_cache(maxsize=None)
+def _shrunk_model(name: str):
+    """The config's model, shrunk, built once per module run."""
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(_shrink(_resolve(name).model.to_dict()))
+    model.init_weights()
+    return model
+
+
 @pytest.mark.parametrize('name', [
     'ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py',
     'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0_in1k.py',
@@ -199,10 +298,8 @@ def _shrink(model: dict) -> dict:
 ])
 def test_shrunk_model_runs(name):
     cfg = _load(name)
+    model = _shrunk_model(name)
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(_shrink(cfg.model.to_dict()))
-    model.init_weights()
     images = torch.randint(0, 255, (2, 3, 32, 32)).float()
     data = model.data_preprocessor(
         dict(inputs=images, data_samples=None), training=True)
@@ -213,6 +310,7 @@ def test_shrunk_model_runs(name):
     total = sum(losses.values())
     assert torch.isfinite(total)
     total.backward()
+    model.zero_grad()
 
 
 def test_full_size_vit_b_builds():
@@ -242,11 +340,17 @@ def test_downstream_configs(name):
         assert (lr, decay, backbone.drop_path_rate) == (3e-4, 0.75, 0.1)
         assert cfg.train_dataloader.batch_size * 8 == 32
         assert cfg.train_cfg.max_epochs == 12
+        # the encoder the name says
+        arch, epochs = re.match(r'mask-rcnn_ccmim-vit-(\w+)-p16-(\d+)e',
+                                name).groups()
+        assert backbone.init_cfg.checkpoint == (
+            f'weights/ccmim_vit-{arch}-p16_{epochs}e.pth')
     elif name.startswith(('fpn_', 'upernet_')):
         # Sec. 4.2: batch 16, layer decay 0.65, drop path 0.1
         assert (decay, backbone.drop_path_rate) == (0.65, 0.1)
         assert cfg.train_dataloader.batch_size * 8 == 16
         assert '800e' in backbone.init_cfg.checkpoint
+        assert lr == 1e-4  # MAE's ADE20K lr (ccMIM gives none)
     else:
         # the average patch embedding (Sec. 4.1)
         assert backbone.out_type == 'avg_featmap'
@@ -283,8 +387,7 @@ def test_every_pretraining_config_builds(name):
     """Each paper config's model (shrunk as above) builds with the division
     strategy, alignment loss and projector its name says."""
     cfg = _load(name)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(_shrink(cfg.model.to_dict()))
+    model = _shrunk_model(name)
     assert type(model).__name__ == 'CcMIM'
     assert model.divider.strategy == cfg.model.mask_strategy
     assert model.align_weight == cfg.model.align_weight

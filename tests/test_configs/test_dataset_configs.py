@@ -16,7 +16,7 @@ from PIL import Image
 
 from mmcae.datasets.demo import CATEGORIES, CLASS_NAMES, SIZES, make_demo_data
 
-from ..conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets')
 SMALL = SIZES['small']
@@ -135,7 +135,7 @@ def test_demo_imagenet(demo_root):
     assert cfg.train_dataloader.batch_size == 32
     assert cfg.train_dataloader.num_workers == 2
 
-    # the 'small' set, sized as the config's comment says
+    # the 'small' set at the sizes of demo_imagenet_64px.py
     cfg.merge_from_dict({
         'train_dataloader.dataset.pipeline.1.scale': 64,
         'val_dataloader.dataset.pipeline.1.scale': 73,
@@ -226,7 +226,7 @@ def test_ade20k_512x512(demo_root):
 
 def test_demo_ade20k(demo_root):
     cfg = load('demo_ade20k.py')
-    ade_facts(cfg, crop=(256, 256), scale=(640, 320))
+    ade_facts(cfg, crop=(128, 128), scale=(320, 160))
     assert cfg.data_root == 'data/demo/ade20k'
 
     root = osp.join(demo_root, 'ade20k')
@@ -241,7 +241,7 @@ def test_demo_ade20k(demo_root):
 
     # val: no crop nor flip, labels loaded at the original size
     sample = val[0]
-    assert sample['inputs'].shape == (3, 320, 320)  # 128 -> short side 320
+    assert sample['inputs'].shape == (3, 160, 160)  # 128 -> short side 160
     labels = sample['data_samples'].gt_sem_seg.data.numpy()[0]
     assert labels.shape == (SMALL.scene_size, SMALL.scene_size)
     np.testing.assert_array_equal(
@@ -250,10 +250,10 @@ def test_demo_ade20k(demo_root):
     assert IGNORE_INDEX in values and values - {IGNORE_INDEX}
     assert values <= DEMO_ADE_IDS | {IGNORE_INDEX}
 
-    # train: rescaled, cropped to at most 256 x 256, labels follow the image
+    # train: rescaled, cropped to at most 128 x 128, labels follow the image
     sample = train[1]
     _, height, width = sample['inputs'].shape
-    assert height <= 256 and width <= 256
+    assert height <= 128 and width <= 128
     labels = sample['data_samples'].gt_sem_seg.data.numpy()[0]
     assert labels.shape == (height, width)
     values = set(np.unique(labels).tolist())
@@ -333,8 +333,8 @@ def coco_annotations(root: str, split: str):
 
 def test_demo_coco_instance(demo_root):
     cfg = load('demo_coco_instance.py')
-    scales = [(640, short) for short in (256, 288, 320, 352, 384)]
-    coco_facts(cfg, scales, test_scale=(640, 320), min_size=8)
+    scales = [(427, short) for short in (192, 224, 256)]
+    coco_facts(cfg, scales, test_scale=(427, 224), min_size=8)
     assert cfg.data_root == 'data/demo/coco/'
     assert cfg.metainfo.classes == tuple(CLASS_NAMES)
     assert len(cfg.metainfo.palette) == len(CLASS_NAMES)
@@ -354,11 +354,11 @@ def test_demo_coco_instance(demo_root):
         instances = sample['data_samples'].gt_instances
         _, height, width = sample['inputs'].shape
         if split == 'val2017':
-            assert (height, width) == (320, 320)
+            assert (height, width) == (224, 224)
             # annotations are loaded after Resize: the original size
             height = width = SMALL.scene_size
         else:
-            assert height == width and height in range(256, 385, 32)
+            assert height == width and height in range(192, 257, 32)
         # the generator's annotations of that image: category id - 1
         image_id = sample['data_samples'].img_id
         expected = sorted(a['category_id'] - 1

@@ -3,8 +3,9 @@
 schedules/vit-det_adamw-layer-decay-amp_1x.py,
 datasets/coco_instance_ms-crop.py).
 
-Every config parses and states the papers' numbers (a table below, one row
-per config: a new config without a row fails); each model base builds,
+Every config parses and resolves to the papers' recipe (a table below, one
+row per config: a new config without a row fails), with the paper numbers of
+its metafile entries (configs/cae/metafile.yml); each model base builds,
 shrunk, and computes finite losses through its own data preprocessor; the
 optimizer built from a ViT-B config at full size (and a ViT-L config at full
 depth) gives every parameter the lr scale of the layer-decay formula; the
@@ -26,7 +27,15 @@ from mmengine.registry import DefaultScope
 
 from mmcae.datasets.demo import CLASS_NAMES, make_demo_data
 
-from ..conftest import REPO_ROOT, config_header, run_python_tool
+from mmcae.utils.model_zoo import load_model_index as _load_model_index
+from tests.helpers import REPO_ROOT, run_python_tool
+
+
+@functools.lru_cache(maxsize=None)
+def load_model_index():
+    """configs/*/metafile.yml, read once per module."""
+    return _load_model_index()
+
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'cae')
 MODEL_DIR = osp.join(REPO_ROOT, 'configs', '_base_', 'models')
@@ -48,9 +57,10 @@ MULTI_SCALE = [(1333, short) for short in range(480, 801, 32)]
 
 def _row(paper, arch, checkpoint, detector='MaskRCNN', lr=3e-4, decay=0.75,
          drop_path=None, head='2fc', crop=False, expected=()):
-    """The numbers a paper config must carry (papers' App. A / Training
+    """The recipe a paper config must resolve to (papers' App. A / Training
     Details: lr 3e-4 and decay 0.75 for S and B, 2e-4 and 0.8 for L; drop
-    path 0.1 / 0.2 / 0.2)."""
+    path 0.1 / 0.2 / 0.2); ``expected``: (box AP, mask AP) pairs of its
+    metafile entries, None where the paper's cell is not in our copy."""
     if drop_path is None:
         drop_path = {'small': 0.1, 'base': 0.2, 'large': 0.2}[arch]
     return dict(paper=paper, arch=arch, checkpoint='weights/' + checkpoint,
@@ -70,36 +80,36 @@ PAPER_ROWS = {
     _row(IJCV3, 'base', 'cae_vit-base-p16_800e.pth'),
     'mask-rcnn_cae-vit-base-p16-1600e_8xb4-amp-1x_coco.py':
     _row(IJCV3, 'base', 'cae_vit-base-p16_1600e.pth',
-         expected=('box AP 50.0', )),
+         expected=[(50.0, None)]),
     'mask-rcnn_cae-vit-large-p16-1600e_8xb4-amp-1x_coco.py':
     _row(IJCV3, 'large', 'cae_vit-large-p16_1600e.pth', lr=2e-4,
-         decay=0.8, expected=('box AP 54.6', )),
+         decay=0.8, expected=[(54.6, None)]),
     'mask-rcnn_cae-arxiv-vit-small-p16-300e_8xb4-amp-1x_coco.py':
     _row(ARXIV4, 'small', 'cae-arxiv_vit-small-p16_300e.pth',
-         expected=('AP box 43.8', 'AP mask 39.0')),
+         expected=[(43.8, 39.0)]),
     'mask-rcnn_cae-arxiv-vit-base-p16-300e_8xb4-amp-1x_coco.py':
+    # + arXiv Table 2 (full model; no alignment; neither decoder nor it)
     _row(ARXIV4, 'base', 'cae-arxiv_vit-base-p16_300e.pth',
-         expected=('AP box 48.0', 'AP mask 42.3')),
+         expected=[(48.0, 42.3), (48.0, None), (45.7, None), (45.6, None)]),
     'mask-rcnn_cae-arxiv-vit-base-p16-800e_8xb4-amp-1x_coco.py':
     _row(ARXIV4, 'base', 'cae-arxiv_vit-base-p16_800e.pth',
-         expected=('AP box 49.2', 'AP mask 43.3')),
+         expected=[(49.2, 43.3)]),
     'cascade-mask-rcnn_cae-arxiv-vit-base-p16-300e_8xb4-amp-1x_coco.py':
     _row(ARXIV5, 'base', 'cae-arxiv_vit-base-p16_300e.pth',
-         detector=CASCADE, expected=('AP box 51.0', 'AP mask 44.0')),
+         detector=CASCADE, expected=[(51.0, 44.0)]),
     'cascade-mask-rcnn_cae-arxiv-vit-base-p16-800e_8xb4-amp-1x_coco.py':
     _row(ARXIV5, 'base', 'cae-arxiv_vit-base-p16_800e.pth',
-         detector=CASCADE, expected=('AP box 52.3', 'AP mask 45.0')),
+         detector=CASCADE, expected=[(52.3, 45.0)]),
     'cascade-mask-rcnn_cae-vit-base-p16-1600e_8xb4-amp-1x_coco.py':
     _row(IJCV6, 'base', 'cae_vit-base-p16_1600e.pth', detector=CASCADE),
     # the official CAE code's recipe: 4conv1fc + GIoU head, DETR-style crop
     # augmentation; its ViT-L script uses layer decay 0.85
     'mask-rcnn_cae-vit-base-p16-300e-4conv1fc-giou_8xb4-amp-crop-1x_coco.py':
     _row(IJCV3, 'base', 'cae_vit-base-p16_300e.pth', head='4conv1fc-giou',
-         crop=True, expected=('48.3 / 42.7', )),
+         crop=True),
     'mask-rcnn_cae-vit-large-p16-1600e-4conv1fc-giou_8xb4-amp-crop-1x_coco.py':
     _row(IJCV3, 'large', 'cae_vit-large-p16_1600e.pth', lr=2e-4,
-         decay=0.85, head='4conv1fc-giou', crop=True,
-         expected=('54.5 / 47.5', )),
+         decay=0.85, head='4conv1fc-giou', crop=True),
     # DESIGN.md's short name for the ViT-B recipe
     'vitb_mask-rcnn_1x_coco.py':
     _row(IJCV3, 'base', 'cae_vit-base-p16_300e.pth'),
@@ -118,9 +128,19 @@ def load(name: str, folder: str = CONFIG_DIR) -> Config:
     return copy.deepcopy(_parse(osp.join(folder, name)))
 
 
-def header(name: str) -> str:
-    """The leading comment block of a config file."""
-    return config_header(osp.join(CONFIG_DIR, name))
+def metafile_numbers(name: str) -> tuple:
+    """The sorted box APs and mask APs of the config's metafile entries."""
+    box, mask = [], []
+    for entry in load_model_index().values():
+        if entry['Config'] != f'configs/cae/{name}':
+            continue
+        for result in entry['Results']:
+            metrics = result['Metrics']
+            box += [metrics['coco/bbox_mAP']] if 'coco/bbox_mAP' in metrics \
+                else []
+            mask += [metrics['coco/segm_mAP']] if 'coco/segm_mAP' in metrics \
+                else []
+    return sorted(box), sorted(mask)
 
 
 def test_every_config_has_a_row():
@@ -131,10 +151,10 @@ def test_every_config_has_a_row():
 def test_paper_numbers(name):
     row = PAPER_ROWS[name]
     cfg = load(name)
-    text = header(name)
-    assert row['paper'] in text, text
-    for number in row['expected']:
-        assert number in text, (number, text)
+    expected = row['expected']
+    assert metafile_numbers(name) == (
+        sorted(box for box, _ in expected if box is not None),
+        sorted(mask for _, mask in expected if mask is not None))
     assert cfg.default_scope == 'mmdet'
     assert cfg.model.type == row['detector']
 
@@ -232,7 +252,7 @@ def test_bases_share_the_backbone_and_heads():
     cascade = load('cascade-mask-rcnn_vit-base-p16_fpn.py', MODEL_DIR).model
     assert cascade.backbone == mask_rcnn.backbone
     assert cascade.neck == mask_rcnn.neck
-    # the ViT-L official-recipe config repeats the ViT-B GIoU head
+    # the ViT-L official-recipe config has the ViT-B GIoU head
     giou = load('mask-rcnn_vit-base-p16_fpn-4conv1fc-giou.py', MODEL_DIR)
     large = load('mask-rcnn_cae-vit-large-p16-1600e-4conv1fc-giou_'
                  '8xb4-amp-crop-1x_coco.py')
@@ -243,7 +263,7 @@ def test_bases_share_the_backbone_and_heads():
 # ---- building the models ----
 @pytest.fixture(autouse=True)
 def one_thread():
-    """Tiny tensors: one thread, as tests/conftest.py's run_cmd gives the
+    """Tiny tensors: one thread, as tests/helpers.py's run_cmd gives the
     tools (OpenMP barriers of two threads on a busy 2-core CPU cost more
     than they save)."""
     threads = torch.get_num_threads()

@@ -3,14 +3,17 @@ vitb_upernet_ade20k.py, configs/ccmim/fpn_*.py) and their bases
 (configs/_base_/models/upernet_vit-base-p16.py, sem-fpn_vit-base-p16.py,
 schedules/vit-seg_adamw-layer-decay-amp_160k.py).
 
-Every config parses and carries the papers' numbers (a table below, one row
-per config: a new config without a row fails); every model builds (shrunk
+Every config parses and resolves to the papers' recipe (a table below, one
+row per config: a new config without a row fails) with the lr the official
+CAE segmentation code uses for its row, and its metafile entries hold the
+paper's mIoUs; every model builds (shrunk
 to 32 channels, with the config's depth) and its optimizer has, for every
 parameter, the layer-decay lr scale of the MAE/BEiT formula; the real ViT-B
 UperNet builds at full size once; the tiny demo config trains with
 tools/train.py and is evaluated by mmseg's IoUMetric; tools/dist_train.sh
 runs the ViT-B config with 2 CPU processes on the demo data.
 """
+import functools
 import glob
 import json
 import math
@@ -26,8 +29,15 @@ from mmengine.registry import DefaultScope
 
 from mmcae.datasets.demo import CATEGORIES, CLASS_NAMES, make_demo_data
 
-from ..conftest import (REPO_ROOT, config_header, free_port, run_cmd,
-                        run_python_tool)
+from mmcae.utils.model_zoo import load_model_index as _load_model_index
+from tests.helpers import REPO_ROOT, free_port, run_cmd, run_python_tool
+
+
+@functools.lru_cache(maxsize=None)
+def load_model_index():
+    """configs/*/metafile.yml, read once per module."""
+    return _load_model_index()
+
 
 CONFIG_DIRS = [osp.join(REPO_ROOT, 'configs', d) for d in ('cae', 'ccmim')]
 SEG_PATTERNS = ('upernet_*.py', 'fpn_*.py', 'vitb_upernet_ade20k.py')
@@ -48,10 +58,11 @@ IMAGENET_MEAN = [123.675, 116.28, 103.53]
 IMAGENET_STD = [58.395, 57.12, 57.375]
 
 
-def _row(table, arch, epochs, lr, expected=None, head='upernet',
+def _row(table, arch, epochs, lr, expected=(), head='upernet',
          pretrain='cae', **extra):
-    """The numbers a paper config must carry. ``expected``: the mIoU the
-    header must name (None where our copy of the paper lacks the cell)."""
+    """The recipe a paper config must resolve to. ``expected``: the mIoUs
+    of its metafile entries (none where our copy of the paper lacks the
+    cell)."""
     decay, drop_path = (0.95, 0.15) if arch == 'large' else (0.65, 0.1)
     checkpoint = f'weights/{pretrain}_vit-{arch}-p16_{epochs}e.pth'
     row = dict(table=table, arch=arch, lr=lr, expected=expected, head=head,
@@ -61,7 +72,7 @@ def _row(table, arch, epochs, lr, expected=None, head='upernet',
     return row
 
 
-def _ijcv_b(epochs, lr, expected=None):
+def _ijcv_b(epochs, lr, expected=()):
     return _row('IJCV 2023 Table 2', 'base', epochs, lr, expected)
 
 
@@ -74,19 +85,22 @@ B = 'cae/upernet_cae-vit-base-p16-{}e_8xb2-amp-160k-lr{}_ade20k-512x512.py'
 ARXIV_B = ('cae/upernet_cae-arxiv-vit-base-p16-{}e_8xb2-amp-160k-lr{}'
            '_ade20k-512x512.py')
 L = 'cae/upernet_cae-vit-large-p16-1600e_8xb2-amp-160k-lr{}_ade20k-512x512.py'
-IJCV_B_EXPECTED = {300: None, 800: None, 1600: '50.2'}
+#: ViT-B pretraining epochs -> the official segmentation code's lr
+#: (Atten4Vis/CAE downstream_tasks/semantic_segmentation/README.md)
+OFFICIAL_LR = {300: '3e-4', 800: '2e-4', 1600: '1e-4'}
 
-#: config -> its paper row (see each config's header)
+#: config -> its paper row; one config per row, the lr search is a loop in
+#: configs/cae/README.md
 EXPECTED = {
     VITB: _ijcv_b(300, 3e-4),
-    **{B.format(e, lr): _ijcv_b(e, float(lr), IJCV_B_EXPECTED[e])
-       for e in (300, 800, 1600) for lr in ('1e-4', '2e-4', '3e-4', '4e-4')},
-    **{ARXIV_B.format(e, lr): _arxiv_b(e, float(lr), m)
-       for e, m in ((300, '47.7'), (800, '48.8'))
-       for lr in ('3e-4', '4e-4')},
-    **{L.format(lr): _row('IJCV 2023 Table 2', 'large', 1600, float(lr),
-                          '54.7')
-       for lr in ('3e-5', '4e-5', '5e-5')},
+    **{B.format(e, lr): _ijcv_b(e, float(lr), (50.2, ) if e == 1600 else ())
+       for e, lr in OFFICIAL_LR.items()},
+    # arXiv Table 3 (and Table 2's ADE column: full, no alignment, neither)
+    ARXIV_B.format(300, '4e-4'):
+    _arxiv_b(300, 4e-4, (46.2, 46.4, 47.7, 47.7)),
+    ARXIV_B.format(800, '4e-4'): _arxiv_b(800, 4e-4, (48.8, )),
+    L.format('4e-5'):
+    _row('IJCV 2023 Table 2', 'large', 1600, 4e-5, (54.7, )),
     'cae/upernet_cae-vit-small-p16-300e_8xb2-amp-160k-lr4e-4'
     '_ade20k-512x512.py': _row(None, 'small', 300, 4e-4),
     'cae/fpn_cae-vit-base-p16-800e_8xb2-amp-160k-lr2e-4_ade20k-512x512.py':
@@ -101,6 +115,9 @@ EXPECTED = {
     DEMO_UPERNET: dict(demo=True, head='upernet'),
     DEMO_FPN: dict(demo=True, head='fpn'),
 }
+if osp.exists(osp.join(REPO_ROOT, 'configs', B.format(300, '4e-4'))):
+    # kept until the tests naming it move to the lr3e-4 config
+    EXPECTED[B.format(300, '4e-4')] = _ijcv_b(300, 4e-4)
 PAPER_CONFIGS = [c for c in CONFIGS if not EXPECTED.get(c, {}).get('demo')]
 
 
@@ -119,11 +136,6 @@ def load(name: str) -> Config:
     return Config.fromfile(osp.join(REPO_ROOT, 'configs', name))
 
 
-def header(name: str) -> str:
-    """The leading comment block of a config file."""
-    return config_header(osp.join(REPO_ROOT, 'configs', name))
-
-
 def test_every_config_has_a_row():
     assert set(CONFIGS) == set(EXPECTED), set(CONFIGS) ^ set(EXPECTED)
 
@@ -133,16 +145,12 @@ def test_paper_numbers(name):
     row = EXPECTED[name]
     cfg = load(name)
     embed_dims, num_layers, out_indices = ARCHS[row['arch']]
-    # the header names the paper table and the expected number
-    text = header(name)
-    if row['table'] is None:
-        assert 'Paper: none' in text
-    else:
-        paper, table = row['table'].rsplit(' Table ', 1)
-        assert paper.split()[0] in text and f'Table {table}' in text
-    if row['expected'] is not None:
-        assert f"{row['expected']} mIoU" in text or \
-            f"Expected mIoU: {row['expected']}" in text, text
+    # the paper's mIoUs: one metafile entry per encoder it is run with
+    miou = sorted(
+        result['Metrics']['mIoU'] for entry in load_model_index().values()
+        if entry['Config'] == f'configs/{name}'
+        for result in entry['Results'])
+    assert miou == sorted(row['expected'])
     # the name states what the config holds
     base = osp.basename(name)
     if base != 'vitb_upernet_ade20k.py':
@@ -530,25 +538,17 @@ def test_dist_train_vitb_config_on_cpu(tmp_path, small_demo):
     assert metrics is not None and math.isfinite(metrics['aAcc'])
 
 
-def _expand_braces(text: str):
-    """'a{1,2}b' -> ['a1b', 'a2b'] (one brace group)."""
-    match = re.search(r'\{([^{}]+)\}', text)
-    if not match:
-        return [text]
-    return [
-        text[:match.start()] + option + text[match.end():]
-        for option in match.group(1).split(',')
-    ]
-
-
 def test_readme_lists_every_config():
     """configs/cae/README.md's segmentation table has a row for every
-    config (a brace group stands for the searched lrs)."""
+    config, and the lr search runs from the kept configs."""
     with open(osp.join(REPO_ROOT, 'configs', 'cae', 'README.md')) as f:
         readme = f.read()
     section = readme.split('## Semantic segmentation')[1].split('\n## ')[0]
     listed = set()
     for name in re.findall(r'^\| `([^`]+\.py)`', section, flags=re.M):
-        listed.update(
-            osp.normpath(osp.join('cae', n)) for n in _expand_braces(name))
-    assert listed == set(CONFIGS), listed ^ set(CONFIGS)
+        listed.add(osp.normpath(osp.join('cae', name)))
+    assert listed == set(CONFIGS) - {B.format(300, '4e-4')}, \
+        listed ^ set(CONFIGS)
+    for lr in ('1e-4 2e-4 3e-4 4e-4', '3e-5 4e-5 5e-5', '3e-4 4e-4'):
+        assert f'for LR in {lr}; do' in section, lr
+    assert 'optim_wrapper.optimizer.lr=${LR}' in section

@@ -2,13 +2,16 @@
 and their bases (configs/_base_/{datasets/imagenet_unissl,
 models/unissl_vit-base-p16, schedules/unissl_adamw_coslr}.py).
 
-Every paper config states the recipe of Sec. 3 (AdamW, lr 5e-4 x 1024 /
-256, batch 8 x 128, 10 warmup epochs, 100 epochs, K = 5, S = 80) and
+Every paper config resolves to the recipe of Sec. 3 (AdamW, lr 5e-4 x 1024
+/ 256, batch 8 x 128, 10 warmup epochs, 100 epochs, K = 5, S = 80) and
 differs from the main one in exactly the setting its name sweeps (Table 3
-K, Table 4 S); the main ViT-B model builds at full size; the data pipeline
-gives two overlapping views with their boxes; the tiny demo config trains
-a step.
+K, Table 4 S); the metafile holds the paper's numbers of Tables 2-4 on the
+encoders of these configs; the main ViT-B model builds at full size; the
+data pipeline gives two overlapping views with their boxes; the tiny demo
+config trains a step.
 """
+import copy
+import functools
 import glob
 import os.path as osp
 
@@ -20,7 +23,9 @@ from mmengine.logging import MessageHub
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS, TRANSFORMS
 
-from ..conftest import REPO_ROOT
+from mmcae.utils.model_zoo import load_model_index
+
+from tests.helpers import REPO_ROOT
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'unissl')
 MAIN = 'unissl_vit-base-p16_8xb128-amp-coslr-100e_in1k.py'
@@ -31,8 +36,37 @@ PAPER = sorted(
 DEMO = 'unissl_vit-tiny-p8_1xb32-10e_demo-in1k.py'
 
 
-def _load(name: str) -> Config:
+#: the paper's fine-tuning / linear-probing top-1 of each pretraining
+#: config's encoder: (table, column) -> number (Tables 2, 3 and 4)
+PAPER_NUMBERS = {
+    MAIN: {('unissl-2', 'FT'): 82.7, ('unissl-2', 'LIN'): 61.3,
+           ('unissl-3', 'K=5'): 82.6, ('unissl-4', 'S=80'): 82.6},
+    **{
+        f'unissl_vit-base-p16_8xb128-amp-coslr-100e_k{k}_in1k.py': {
+            ('unissl-3', f'K={k}'): value}
+        for k, value in ((3, 82.4), (4, 82.5), (6, 82.7), (7, 82.6),
+                         (8, 82.4))
+    },
+    **{
+        f'unissl_vit-base-p16_8xb128-amp-coslr-100e_s{s}_in1k.py': {
+            ('unissl-4', f'S={s}'): value}
+        for s, value in ((48, 82.1), (16, 81.7))
+    },
+    'dino_vit-base-p16_8xb128-amp-coslr-100e_2crops_in1k.py': {
+        ('unissl-2', 'FT'): 81.8, ('unissl-2', 'LIN'): 68.1},
+    # no number in the paper ("CNNs work too")
+    'unissl_resnet50_8xb128-amp-coslr-100e_in1k.py': {},
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _resolve(name: str) -> Config:
     return Config.fromfile(osp.join(CONFIG_DIR, name))
+
+
+def _load(name: str) -> Config:
+    """The resolved config (a copy: tests may change it)."""
+    return copy.deepcopy(_resolve(name))
 
 
 def test_the_sweeps_are_all_there():
@@ -81,6 +115,31 @@ def test_paper_recipe(name):
         expected_s = int(name.split('_s')[-1].split('_')[0])
     assert model.num_points == expected_k
     assert model.pixel_window == expected_s
+
+
+@pytest.mark.parametrize('name', sorted(PAPER_NUMBERS))
+def test_metafile_holds_the_papers_numbers(name):
+    """The pretraining entry matches the resolved config; the downstream
+    entries that load its encoder hold exactly the paper's numbers, each
+    on the evaluation config of its column (LIN: the linear probe)."""
+    models = load_model_index()
+    config = f'configs/unissl/{name}'
+    pretrain = [n for n, e in models.items()
+                if e['Config'] == config and e['Results'] is None]
+    assert len(pretrain) == 1, pretrain
+    entry = models[pretrain[0]]
+    assert entry['Metadata']['Epochs'] == _load(name).train_cfg.max_epochs
+    found = {}
+    for downstream in models.values():
+        if downstream['Metadata'].get('Pretrained') != pretrain[0]:
+            continue
+        for result in downstream['Results']:
+            paper = result['Paper']
+            key = (paper['Table'], paper['Column'])
+            found[key] = result['Metrics']['accuracy/top1']
+            assert ('linear-probe' in downstream['Config']) == (
+                paper['Column'] == 'LIN'), (downstream['Config'], paper)
+    assert found == PAPER_NUMBERS[name]
 
 
 def test_main_model_builds_at_full_size_and_the_pipeline_pairs_views():

@@ -3,11 +3,13 @@ Autoencoders From a Local Contrastive Perspective"): the MAE baseline
 (Table 2), the two local decoders (Table 1) and the mask-ratio sweep
 (Fig. 3b).
 
-Each states the paper's recipe (Sec. 3, Implementation details), differs
-from the baseline in what its name says only, and its model builds (the
-full-size ViT-B/16 of each kind; a shrunk one runs a loss and backward).
+Each resolves to the paper's recipe (Sec. 3, Implementation details),
+differs from the baseline in what its name says only, has the paper's
+numbers in the metafile, and its model builds (the full-size ViT-B/16 of
+each kind; a shrunk one runs a loss and backward).
 """
 import copy
+import functools
 import math
 import os.path as osp
 
@@ -17,7 +19,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from ..conftest import REPO_ROOT, config_header
+from mmcae.utils.model_zoo import load_model_index
+
+from tests.helpers import REPO_ROOT
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'unissl')
 BASELINE = 'mae_vit-base-p16_8xb128-amp-coslr-100e_in1k.py'
@@ -28,13 +32,23 @@ SWEEP = {
     f'mae_vit-base-p16_8xb128-amp-coslr-100e_mask{ratio}_in1k.py': ratio
     for ratio in MASK_RATIOS
 }
-#: config -> (mask ratio, neck type, the paper's numbers in its header)
+#: config -> (mask ratio, neck type, the paper's top-1 of its encoder:
+#: (table, column) -> number; Fig. 3b's sweep reports attention distances
+#: only)
 CONFIGS = {
-    BASELINE: (0.75, 'MAEPretrainDecoder', ('82.9', '55.4', 'Table 2')),
-    GAUSSIAN: (0.75, 'mmcae.MAEGaussianDecoder', ('82.5', 'Table 1')),
-    CONV: (0.75, 'mmcae.MAEConvDecoder', ('82.9', 'Table 1')),
+    BASELINE: (0.75, 'MAEPretrainDecoder', {
+        ('unissl-2', 'FT'): 82.9,
+        ('unissl-2', 'LIN'): 55.4,
+        ('unissl-1', 'Transformer'): 82.9
+    }),
+    GAUSSIAN: (0.75, 'mmcae.MAEGaussianDecoder', {
+        ('unissl-1', 'Weighted Average'): 82.5
+    }),
+    CONV: (0.75, 'mmcae.MAEConvDecoder', {
+        ('unissl-1', 'Conv Layer'): 82.9
+    }),
     **{
-        name: (ratio, 'MAEPretrainDecoder', ('Fig. 3b', ))
+        name: (ratio, 'MAEPretrainDecoder', {})
         for name, ratio in SWEEP.items()
     },
 }
@@ -45,8 +59,32 @@ NECK_CLASSES = {
 }
 
 
-def _load(name: str) -> Config:
+@functools.lru_cache(maxsize=None)
+def _resolve(name: str) -> Config:
     return Config.fromfile(osp.join(CONFIG_DIR, name))
+
+
+def _load(name: str) -> Config:
+    """The resolved config (a copy: tests may change it)."""
+    return copy.deepcopy(_resolve(name))
+
+
+def _paper_numbers(name: str) -> dict:
+    """(table, column) -> top-1 of the metafile's entries that load the
+    encoder of the pretraining entry of ``name``."""
+    models = load_model_index()
+    pretrain = [n for n, e in models.items()
+                if e['Config'] == f'configs/unissl/{name}'
+                and e['Results'] is None]
+    assert len(pretrain) == 1, (name, pretrain)
+    found = {}
+    for entry in models.values():
+        if entry['Metadata'].get('Pretrained') == pretrain[0]:
+            for result in entry['Results']:
+                paper = result['Paper']
+                found[(paper['Table'], paper['Column'])] = result[
+                    'Metrics']['accuracy/top1']
+    return found
 
 
 def _flat(cfg, prefix=''):
@@ -73,6 +111,7 @@ def _diff(a: Config, b: Config):
 def test_paper_recipe(name):
     cfg = _load(name)
     mask_ratio, neck_type, numbers = CONFIGS[name]
+    assert _paper_numbers(name) == numbers
     model = cfg.model
     assert model.type == 'MAE'
     assert model.backbone.type == 'MAEViT'
@@ -101,11 +140,6 @@ def test_paper_recipe(name):
     assert cosine.eta_min == 0
     assert warmup.by_epoch and cosine.by_epoch
     assert cfg.train_cfg.max_epochs == 100
-    header = config_header(osp.join(CONFIG_DIR, name))
-    for number in numbers:
-        assert number in header, (name, number)
-    assert f'CONFIG={name}' in header
-    assert 'bash tools/dist_train.sh configs/unissl/$CONFIG 8' in header
 
 
 @pytest.mark.parametrize('name', sorted(set(CONFIGS) - {BASELINE}))

@@ -14,7 +14,7 @@ from mmcae.datasets.demo import CATEGORIES, CLASS_NAMES, SIZES, make_demo_data
 from mmcae.datasets.demo.generate import _rng
 from mmcae.datasets.demo.scenes import draw_scene
 
-from ..conftest import run_python_tool
+from tests.helpers import run_python_tool
 
 SMALL = SIZES['small']
 

@@ -16,9 +16,9 @@ import signal
 import pytest
 import torch
 
-from mmcae.utils.checkpoint_compat import load_local_checkpoint
+from mmcae.checkpoint.reader import load_local_checkpoint
 
-from ..conftest import run_python_tool
+from tests.helpers import run_python_tool
 
 CONFIG = 'tests/data/configs/tiny_cae_faults.py'
 ITERS_PER_EPOCH = 4

@@ -23,7 +23,7 @@ def test_restored_state_repeats_every_generator(tmp_path):
     state = get_random_state()
     # the state survives the safe (weights_only) checkpoint round trip
     torch.save({'random_states': [state]}, tmp_path / 'ckpt.pth')
-    from mmcae.utils.checkpoint_compat import load_local_checkpoint
+    from mmcae.checkpoint.reader import load_local_checkpoint
     loaded = load_local_checkpoint(str(tmp_path / 'ckpt.pth'))
     first = _draw()
     _draw()

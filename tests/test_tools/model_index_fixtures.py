@@ -18,9 +18,9 @@ CKPT_300 = ('work_dirs/cae_vit-base-p16_32xb64-amp-coslr-300e_in1k/'
             'epoch_300.pth')
 CKPT_800 = ('work_dirs/cae_vit-base-p16_32xb64-amp-coslr-800e_in1k/'
             'epoch_800.pth')
-SEG_300 = ('configs/cae/upernet_cae-vit-base-p16-300e_8xb2-amp-160k-lr4e-4_'
+SEG_300 = ('configs/cae/upernet_cae-vit-base-p16-300e_8xb2-amp-160k-lr3e-4_'
            'ade20k-512x512.py')
-SEG_800 = ('configs/cae/upernet_cae-vit-base-p16-800e_8xb2-amp-160k-lr4e-4_'
+SEG_800 = ('configs/cae/upernet_cae-vit-base-p16-800e_8xb2-amp-160k-lr2e-4_'
            'ade20k-512x512.py')
 DET_300 = 'configs/cae/mask-rcnn_cae-vit-base-p16-300e_8xb4-amp-1x_coco.py'
 LINEAR = ('configs/cae/benchmarks/vit-base-p16_linear-probe_16xb1024-lars-'
@@ -109,13 +109,22 @@ def metafile() -> dict:
         Models=models)
 
 
+#: the collection's README: text around the generated paper-number table
+README = ('# CAE configs\n\nHand-written text.\n\n## Paper numbers\n\n'
+          '<!-- metafile-table:start -->\n<!-- metafile-table:end -->\n\n'
+          '## After the table\n')
+
+
 def write_model_index(root: str) -> str:
-    """Write ``model-index.yml`` and ``configs/cae/metafile.yml``."""
+    """Write ``model-index.yml``, ``configs/cae/metafile.yml`` and the
+    collection's ``configs/cae/README.md`` (empty table markers)."""
     os.makedirs(osp.join(root, 'configs', 'cae'), exist_ok=True)
     with open(osp.join(root, 'model-index.yml'), 'w') as f:
         yaml.safe_dump({'Import': ['configs/cae/metafile.yml']}, f)
     with open(osp.join(root, 'configs', 'cae', 'metafile.yml'), 'w') as f:
         yaml.safe_dump(metafile(), f, sort_keys=False)
+    with open(osp.join(root, 'configs', 'cae', 'README.md'), 'w') as f:
+        f.write(README)
     return root
 
 
@@ -197,14 +206,3 @@ DEMO_RESULTS = {
          'random': float('nan')},
     ]
 }
-
-
-def load_tool(name: str):
-    """Import ``tools/analysis_tools/<name>.py`` as a module."""
-    import importlib.util
-    from ..conftest import REPO_ROOT
-    path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -1,8 +1,8 @@
 """The attention analysis tools end to end on tiny models: attention
 distance (Fig. 3), decoder attention similarity (Eq. 3, Fig. 1a) and
 relative attention maps (Fig. 2) write their PNGs and JSONs with finite
-numbers in range, and report bad input as one line."""
-import importlib.util
+numbers in range, and report bad input as one line. The analyses are the
+library's (mmcae.analysis); the command lines run as a user runs them."""
 import json
 import math
 import os.path as osp
@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from mmcae.utils.errors import UserError
-from ..conftest import REPO_ROOT, TINY_VIT, perturb, run_python_tool
+from tests.helpers import REPO_ROOT, TINY_VIT, perturb, run_python_tool
 
 TOOLS = osp.join(REPO_ROOT, 'tools', 'analysis_tools')
 
@@ -45,14 +45,6 @@ model = dict(
         patch_size=8,
         loss=dict(type='PixelReconstructionLoss', criterion='L2')))
 """
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -92,7 +84,7 @@ def _load(path):
         return json.load(f)
 
 
-def test_attention_distance_tool(files, tmp_path):
+def test_attention_distance_tool(files, tmp_path, capsys):
     out = tmp_path / 'out'
     arch = json.dumps(TINY_VIT)
     result = run_python_tool(
@@ -119,15 +111,18 @@ def test_attention_distance_tool(files, tmp_path):
 
     # an encoder checkpoint through load_vit_pretrained, with a config
     # model: string labels, so Fig. 3a only; the numbers are the model's
-    tool = _tool('attention_distance')
+    from mmcae.analysis import run_attention_distance
+    from mmcae.analysis.cli import parse_arch
     out = tmp_path / 'vit'
-    record = tool.main([
-        '--vit', files['checkpoint'], 'vit', '--arch', arch,
-        '--patch-size', '8', '--model', files['configs'][0], 'random',
-        'mae', '--img-dir', files['images'], '--img-size', '32',
-        '--prefix-weights', 'as-is', '--out-dir',
-        str(out)
-    ])
+    record = run_attention_distance(
+        vits=[(files['checkpoint'], 'vit')],
+        arch=parse_arch(arch),
+        patch_size=8,
+        models=[(files['configs'][0], None, 'mae')],
+        img_dir=files['images'],
+        img_size=32,
+        renormalize=False,
+        out_dir=str(out))
     assert (out / 'attention_distance.png').is_file()
     assert not (out / 'attention_distance_by_label.png').exists()
     assert record == _load(out / 'attention_distance.json')
@@ -139,21 +134,25 @@ def test_attention_distance_tool(files, tmp_path):
     np.testing.assert_allclose(
         record['models'][1]['distances'], expected, rtol=1e-5)
     with pytest.raises(UserError, match='checkpoint not found: .*nope.pth'):
-        tool.main(['--vit', str(tmp_path / 'nope.pth'), 'x', '--img-dir',
-                   files['images']])
+        run_attention_distance(
+            vits=[(str(tmp_path / 'nope.pth'), 'x')],
+            img_dir=files['images'])
+    from mmcae.analysis.cli import parse_attention_distance_args
     with pytest.raises(SystemExit):  # argparse: no model at all
-        tool.main(['--img-dir', files['images']])
+        parse_attention_distance_args(['--img-dir', files['images']])
+    assert 'give at least one --model or --vit' in capsys.readouterr().err
 
 
-def test_decoder_attention_similarity_tool(files, tmp_path):
+def test_decoder_attention_similarity_tool(files, tmp_path, capsys):
+    from mmcae.analysis import run_decoder_similarity
     out = tmp_path / 'similarity'
-    tool = _tool('decoder_attention_similarity')
-    record = tool.main([
-        files['configs'][0], '--random-init', '--img-dir', files['images'],
-        '--num-images', '3', '--seed', '1', '--batch-size', '2',
-        '--out-dir',
-        str(out)
-    ])
+    record = run_decoder_similarity(
+        config=files['configs'][0],
+        img_dir=files['images'],
+        num_images=3,
+        seed=1,
+        batch_size=2,
+        out_dir=str(out))
     assert (out / 'decoder_attention_similarity.png').is_file()
     assert record == _load(out / 'decoder_attention_similarity.json')
     similarity = np.array(record['similarity'])
@@ -171,22 +170,26 @@ def test_decoder_attention_similarity_tool(files, tmp_path):
     assert 'vit.pth does not fit' in bad.stderr
     assert 'Traceback' not in bad.stderr
     with pytest.raises(UserError, match='--img-size 64: .* 32 x 32'):
-        tool.main([
-            files['configs'][0], '--random-init', '--img-dir',
-            files['images'], '--img-size', '64'
-        ])
+        run_decoder_similarity(
+            config=files['configs'][0], img_dir=files['images'],
+            img_size=64)
+    from mmcae.analysis.cli import decoder_arg_parser, parse_decoder_args
+    parser = decoder_arg_parser('decoder_attention_similarity.py', '')
     with pytest.raises(SystemExit):  # neither checkpoint nor random init
-        tool.main([files['configs'][0], '--img-dir', files['images']])
+        parse_decoder_args(parser,
+                           [files['configs'][0], '--img-dir', files['images']])
+    assert 'give a CHECKPOINT, or --random-init' in capsys.readouterr().err
 
 
 def test_relative_attention_maps_tool(files, tmp_path):
+    from mmcae.analysis import run_relative_attention_maps
     out = tmp_path / 'maps'
-    tool = _tool('relative_attention_maps')
-    record = tool.main([
-        files['configs'][1], '--random-init', '--img-dir', files['images'],
-        '--num-images', '2', '--radius', '2', '--out-dir',
-        str(out)
-    ])
+    record = run_relative_attention_maps(
+        config=files['configs'][1],
+        img_dir=files['images'],
+        num_images=2,
+        radius=2,
+        out_dir=str(out))
     assert (out / 'relative_attention_maps.png').is_file()
     assert record == _load(out / 'relative_attention_maps.json')
     maps = np.array(record['relative_maps'])

@@ -1,6 +1,5 @@
 """The converters' messages for a checkpoint that needs trust (the flag they
 name is one they accept) and for a damaged one (one line, no trust)."""
-import importlib.util
 import io
 import os
 import os.path as osp
@@ -11,12 +10,21 @@ import sys
 import pytest
 import torch
 
-from mmcae.utils.checkpoint_compat import TRUST_ENV_VAR
+from mmcae.checkpoint import TRUST_ENV_VAR
+from mmcae.checkpoint.cli import (convert_dalle_main, convert_main,
+                                  publish_main, resave_main)
 from mmcae.utils.cli import run_tool
 
-from ..conftest import REPO_ROOT, TINY_VIT, run_python_tool
+from tests.helpers import REPO_ROOT, TINY_VIT, run_python_tool
 
 CONVERTER = 'tools/model_converters/convert_checkpoint.py'
+#: the entry points of the tools (what ``sys.exit(run_tool(MAIN))`` in
+#: the tool runs)
+_ENTRY_POINTS = {
+    CONVERTER: convert_main,
+    'tools/model_converters/publish_model.py': publish_main,
+    'tools/misc/resave_checkpoint.py': resave_main,
+}
 
 
 def _needs_trust(path: str) -> str:
@@ -38,7 +46,23 @@ def _named_flag(stderr: str, tool: str) -> str:
     return found.group(1)
 
 
-def test_converter_names_its_own_trust_flag_and_accepts_it(tmp_path):
+def _run_in_process(monkeypatch, capsys, tool: str, *argv: str):
+    """The tool's ``sys.exit(run_tool(MAIN))`` in this process, with the
+    tool as the running program (saves the seconds of a fresh interpreter
+    importing the stack).
+
+    Returns:
+        tuple: (exit status, stdout, stderr).
+    """
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, 'argv', [osp.join(REPO_ROOT, tool)])
+        status = run_tool(_ENTRY_POINTS[tool], list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_converter_names_its_own_trust_flag_and_accepts_it(
+        tmp_path, capsys, monkeypatch):
     source = _needs_trust(str(tmp_path / 'plain_mmengine.pth'))
     out = str(tmp_path / 'converted.pth')
     env = {TRUST_ENV_VAR: ''}
@@ -50,36 +74,31 @@ def test_converter_names_its_own_trust_flag_and_accepts_it(tmp_path):
     flag = _named_flag(lines[0], CONVERTER)
     assert flag == '--trust'
     assert not osp.exists(out)
-    done = run_python_tool(CONVERTER, source, out, flag, env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
+    monkeypatch.delenv(TRUST_ENV_VAR, raising=False)
+    status, _, stderr = _run_in_process(monkeypatch, capsys, CONVERTER,
+                                        source, out, flag)
+    assert status == 0, stderr[-3000:]
     assert torch.load(out, weights_only=True)['state_dict']
 
 
-def test_converter_reports_a_damaged_file_in_one_line(tmp_path):
+def test_converter_reports_a_damaged_file_in_one_line(
+        tmp_path, capsys, monkeypatch):
     source = _needs_trust(str(tmp_path / 'epoch_1.pth'))
     with open(source, 'rb') as f:
         data = f.read()
     with open(source, 'wb') as f:
         f.write(data[:len(data) // 3])  # the run was killed while saving
-    result = run_python_tool(CONVERTER, source, str(tmp_path / 'out.pth'),
-                             '--trust')
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
+    status, _, stderr = _run_in_process(monkeypatch, capsys, CONVERTER,
+                                        source, str(tmp_path / 'out.pth'),
+                                        '--trust')
+    assert status == 2
+    assert stderr.strip() == (
         f"convert_checkpoint.py: error: cannot load checkpoint '{source}': "
         'it is a truncated or corrupt zip archive (zipfile: File is not a '
         'zip file), e.g. a checkpoint written only partly because the run '
         'was killed or the disk filled up while saving, or an incomplete '
         'copy. Use another checkpoint (e.g. the previous one of the run) or '
         'copy / download this one again; trusting the file would not help')
-
-
-def _load_tool(relative: str):
-    path = osp.join(REPO_ROOT, relative)
-    spec = importlib.util.spec_from_file_location(
-        '_tool_' + osp.basename(relative)[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize('tool', [
@@ -92,13 +111,13 @@ def test_other_converters_name_a_flag_they_accept(tool, tmp_path, capsys,
     source = _needs_trust(str(tmp_path / 'plain_mmengine.pth'))
     monkeypatch.delenv(TRUST_ENV_VAR, raising=False)
     monkeypatch.setattr(sys, 'argv', [osp.join(REPO_ROOT, tool)])
-    module = _load_tool(tool)
-    status = run_tool(module.main, [source, str(tmp_path / 'out')])
+    main = _ENTRY_POINTS[tool]
+    status = run_tool(main, [source, str(tmp_path / 'out')])
     stderr = capsys.readouterr().err
     assert status == 2
     flag = _named_flag(stderr, tool)
     with pytest.raises(SystemExit):
-        module.main(['--help'])
+        main(['--help'])
     assert re.search(rf'\s{re.escape(flag)}\s', capsys.readouterr().out)
     if tool.endswith('resave_checkpoint.py'):
         # no advice to run the tool that is running
@@ -121,12 +140,11 @@ def test_dalle_converter_never_unpickles_a_file_of_another_kind(
     plain.write_bytes(pickle.dumps({'encoder': Touch()}))
     truncated = tmp_path / 'partial.pkl'
     truncated.write_bytes(_torch_bytes()[:100])
-    module = _load_tool('tools/model_converters/convert_dalle_encoder.py')
     for source, what in (
         (plain, 'it is a plain pickle file'),
         (truncated, 'it is a truncated or corrupt zip archive'),
     ):
-        status = run_tool(module.main,
+        status = run_tool(convert_dalle_main,
                           ['--trust', str(source), str(tmp_path / 'out')])
         stderr = capsys.readouterr().err
         assert status == 2

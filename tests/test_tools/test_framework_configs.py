@@ -5,9 +5,9 @@ import os.path as osp
 
 import pytest
 
-from mmcae.utils.checkpoint_compat import load_local_checkpoint
+from mmcae.checkpoint.reader import load_local_checkpoint
 
-from ..conftest import run_python_tool
+from tests.helpers import run_python_tool
 
 CASES = {
     'mmseg': ('tests/data/configs/tiny_fcn_seg.py', 'tiny_ade', 'mIoU'),

@@ -4,9 +4,9 @@ import re
 
 from mmengine.config import Config
 
-from mmcae.utils.complexity import build_model, model_complexity
+from mmcae.analysis import build_model, model_complexity
 
-from ..conftest import REPO_ROOT, run_python_tool
+from tests.helpers import REPO_ROOT, run_python_tool
 
 TINY = 'configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-20e_demo-in1k.py'  # noqa: E501
 
@@ -15,7 +15,8 @@ def test_tool_prints_the_built_models_parameters():
     result = run_python_tool('tools/analysis_tools/get_flops.py', TINY,
                              '--shape', '64', '64')
     assert result.returncode == 0, result.stderr[-2000:]
-    model = build_model(Config.fromfile(f'{REPO_ROOT}/{TINY}'))
+    model = build_model(Config.fromfile(f'{REPO_ROOT}/{TINY}'),
+                        random_init=False)
     params = sum(p.numel() for p in model.parameters())
     printed = re.search(r'parameters \(model\):\s+([\d,]+)', result.stdout)
     assert int(printed.group(1).replace(',', '')) == params
@@ -36,7 +37,8 @@ def test_encoder_flops_count_the_attention_products():
     # norms, activations and adds are not counted or are small
     assert abs(info['flops'] - expected) / expected < 0.03, (info, expected)
     assert info['encoder_params'] == sum(
-        p.numel() for p in build_model(cfg).backbone.parameters())
+        p.numel()
+        for p in build_model(cfg, random_init=False).backbone.parameters())
 
 
 def test_bad_config_names_the_file():

@@ -6,7 +6,6 @@ import os
 import os.path as osp
 import pickle
 import re
-import runpy
 
 import pytest
 import torch
@@ -16,10 +15,11 @@ import mmcae
 from mmcae.checkpoint import (build_published_checkpoint,
                               save_with_content_hash)
 from mmcae.registry import MODELS
-from mmcae.utils.checkpoint_compat import load_local_checkpoint
+from mmcae.checkpoint import load_local_checkpoint
+from mmcae.checkpoint.cli import publish_main
 from mmcae.utils.cli import run_tool
 
-from ..conftest import REPO_ROOT, run_python_tool
+from tests.helpers import REPO_ROOT, run_python_tool
 
 TOOL = 'tools/model_converters/publish_model.py'
 DEMO_CAE_CONFIG = osp.join(REPO_ROOT, 'configs', 'cae',
@@ -76,8 +76,7 @@ def _run_in_process(capsys, *argv: str):
     Returns:
         tuple: (exit status, stdout, stderr).
     """
-    main = runpy.run_path(osp.join(REPO_ROOT, TOOL))['main']
-    status = run_tool(main, list(argv))
+    status = run_tool(publish_main, list(argv))
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 

@@ -4,9 +4,9 @@ import os.path as osp
 import pytest
 import torch
 
-from mmcae.utils.checkpoint_compat import load_local_checkpoint
+from mmcae.checkpoint.reader import load_local_checkpoint
 
-from ..conftest import free_port, run_cmd, run_python_tool
+from tests.helpers import free_port, run_cmd, run_python_tool
 
 CONFIG = 'tests/data/configs/tiny_vit_cls.py'
 PROBE_CONFIG = 'tests/data/configs/tiny_vit_cls_probe.py'

@@ -6,7 +6,7 @@ import os.path as osp
 import numpy as np
 from PIL import Image
 
-from ..conftest import run_python_tool
+from tests.helpers import run_python_tool
 
 TINY = 'tests/data/configs/tiny_vit_cls.py'
 SEG_DEMO = 'configs/cae/upernet_vit-tiny-p8_1xb4-200i_demo-ade20k.py'

@@ -8,7 +8,7 @@ from mmcae.utils.cli import (build_test_config, build_train_config,
                              build_test_parser, build_train_parser)
 from mmcae.utils.errors import UserError
 
-from ..conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs', 'tiny_vit_cls.py')
 

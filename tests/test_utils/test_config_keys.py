@@ -16,7 +16,7 @@ from mmcae.utils.config import (check_config_keys, check_mask_generator,
 from mmcae.utils.errors import UserError
 from mmcae.utils.keywords import accepted_keywords
 
-from ..conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 TINY = 'tests/data/configs/tiny_vit_cls.py'
 DEMO_CAE = 'configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py'

@@ -8,7 +8,7 @@ from mmcae.utils.config_text import (ConfigTextError, parse_config_literals,
                                      read_config_literals)
 from mmcae.utils.errors import UserError
 
-from ..conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 #: one config per framework and kind, with tuples, negative numbers,
 #: nested lists of dicts, None / True / False and keys that need quoting
@@ -16,7 +16,7 @@ CONFIGS = [
     'configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py',
     'configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-20e_'
     'demo-in1k.py',
-    'configs/cae/upernet_cae-vit-base-p16-300e_8xb2-amp-160k-lr4e-4_'
+    'configs/cae/upernet_cae-vit-base-p16-300e_8xb2-amp-160k-lr3e-4_'
     'ade20k-512x512.py',
     'configs/cae/mask-rcnn_cae-vit-base-p16-300e_8xb4-amp-1x_coco.py',
 ]

@@ -7,9 +7,20 @@ from mmengine.config import Config
 from mmengine.registry import MODEL_WRAPPERS
 from torch import nn
 
-from mmcae.utils.dist import CPUDistributedDataParallel, prepare_distributed
+from mmcae.engine.model_wrappers import CPUDistributedDataParallel
+from mmcae.registry import MODEL_WRAPPERS as MMCAE_MODEL_WRAPPERS
+from mmcae.utils.dist import prepare_distributed
 
-from ..conftest import free_port
+from tests.helpers import free_port
+
+
+def test_wrapper_registered_where_the_registry_looks():
+    # the name prepare_distributed writes resolves through the mmcae
+    # registry alone: its locations import the module that registers it
+    assert CPUDistributedDataParallel.__module__.startswith(
+        tuple(MMCAE_MODEL_WRAPPERS._locations))
+    assert MODEL_WRAPPERS.get('mmcae.CPUDistributedDataParallel') is \
+        CPUDistributedDataParallel
 
 
 def test_prepare_distributed_asks_for_the_cpu_wrapper(monkeypatch):

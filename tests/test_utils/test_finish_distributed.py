@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ..conftest import free_port, run_cmd
+from tests.helpers import free_port, run_cmd
 
 SCRIPT = '''
 import os
@@ -19,7 +19,8 @@ from mmengine.config import Config
 from torch import nn
 
 from mmcae.utils.cli import finish_distributed
-from mmcae.utils.dist import CPUDistributedDataParallel, prepare_distributed
+from mmcae.engine.model_wrappers import CPUDistributedDataParallel
+from mmcae.utils.dist import prepare_distributed
 
 
 def threads():

@@ -21,7 +21,8 @@ averaged over all ordered pairs of different images (Eq. 3; see
 :mod:`mmcae.analysis.decoder_attention`). High S_l: the layer attends by
 position; low: by image content.
 
-Images: the ``--img-dir`` images (recursive .jpg/.jpeg/.png, sorted), the
+Images: the ``--img-dir`` images (recursive
+.jpg/.jpeg/.png/.bmp/.webp, sorted), the
 first ``--num-images`` (at least 2); shorter side resized to
 ``img_size * 256 / 224`` (bicubic), centre crop ``--img-size`` (default:
 the backbone's input size, the only one MAEViT's masked forward takes),
@@ -31,70 +32,29 @@ Output in ``--out-dir``: ``decoder_attention_similarity.png`` (S_l per
 decoder layer, bars) and ``decoder_attention_similarity.json`` (S_l, the
 masked patch indices, the images).
 """
-import argparse
-import json
-import os
 import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
-import numpy as np
-
+from mmcae.analysis.cli import (decoder_arg_parser, decoder_options,
+                                parse_decoder_args)
 from mmcae.utils.cli import run_tool
-
-
-def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    from mmcae.analysis.decoder_attention import (decoder_arg_parser,
-                                                  parse_decoder_args)
-    parser = decoder_arg_parser('decoder_attention_similarity.py', __doc__)
-    return parse_decoder_args(parser, argv)
-
-
-def plot_similarity(similarity: List[float], path: str) -> None:
-    """Fig. 1 (a): S_l per decoder layer."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    layers = np.arange(1, len(similarity) + 1)
-    fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    ax.bar(layers, similarity, color='tab:blue', alpha=0.8)
-    ax.plot(layers, similarity, '-o', color='tab:red', markersize=4)
-    for layer, value in zip(layers, similarity):
-        ax.annotate(
-            f'{value:.3f}', (layer, value),
-            textcoords='offset points',
-            xytext=(0, 4),
-            ha='center',
-            fontsize=8)
-    ax.set_xticks(layers)
-    ax.set_xlabel('decoder layer')
-    ax.set_ylabel('average attention similarity $S_l$')
-    ax.set_ylim(min(0., min(similarity)), 1.05)
-    ax.grid(axis='y', alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
 
 
 def main(argv: Optional[List[str]] = None) -> Dict:
     """Compute, plot and save S_l; return the record (the JSON)."""
-    args = parse_args(argv)
-    from mmcae.analysis.decoder_attention import run_decoder_analysis
-    record = run_decoder_analysis(args)
-    record.pop('relative_maps')
-    os.makedirs(args.out_dir, exist_ok=True)
-    figure = osp.join(args.out_dir, 'decoder_attention_similarity.png')
-    plot_similarity(record['similarity'], figure)
-    record['figure'] = figure
-    record_path = osp.join(args.out_dir, 'decoder_attention_similarity.json')
-    with open(record_path, 'w') as f:
-        json.dump(record, f, indent=1)
+    parser = decoder_arg_parser('decoder_attention_similarity.py', __doc__)
+    args = parse_decoder_args(parser, argv)
+    from mmcae.analysis import run_decoder_similarity
+    record = run_decoder_similarity(
+        out_dir=args.out_dir, **decoder_options(args))
     print(f'{record["num_images"]} images, {len(record["masked_index"])} '
           f'mask tokens (mask ratio {record["mask_ratio"]}, seed '
           f'{record["seed"]})')
     for layer, value in enumerate(record['similarity'], 1):
         print(f'decoder layer {layer}: S = {value:.4f}')
-    print(f'wrote {figure} and {record_path}')
+    record_path = osp.join(args.out_dir, 'decoder_attention_similarity.json')
+    print(f'wrote {record["figure"]} and {record_path}')
     return record
 
 

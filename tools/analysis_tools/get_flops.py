@@ -7,15 +7,15 @@
 Prints the parameters of the whole model and the FLOPs of its encoder on
 one image (224 x 224 for classification and pretraining, the crop for
 segmentation, 1024 x 1024 for detection, or ``--shape``), counted by
-mmengine's ``get_model_complexity_info``; see mmcae/utils/complexity.py.
+mmengine's ``get_model_complexity_info``; see mmcae/analysis/complexity.py.
 """
 import argparse
 import sys
 
 from mmengine.config import DictAction
 
+from mmcae.analysis.complexity import model_complexity
 from mmcae.utils.cli import run_tool
-from mmcae.utils.complexity import model_complexity
 from mmcae.utils.config import load_config
 
 

@@ -1,9 +1,3 @@
-# ADE20K (SceneParsing, 150 classes) for mmseg, 512 x 512 crops.
-#
-# Layout expected under data_root (ADEChallengeData2016 as released):
-#   images/{training,validation}/*.jpg, annotations/{training,validation}/*.png
-# PNG value 0 is "other": with reduce_zero_label=True it becomes 255 (ignored)
-# and the 150 classes become 0..149.
 dataset_type = 'ADE20KDataset'
 data_root = 'data/ade/ADEChallengeData2016'
 crop_size = (512, 512)
@@ -11,7 +5,6 @@ crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
-    # scale (2048, 512) x ratio 0.5-2.0: the short side from 256 to 1024
     dict(
         type='RandomResize',
         scale=(2048, 512),
@@ -26,14 +19,10 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    # annotations are loaded after Resize: the metric compares predictions
-    # (resized back to the original size) with the original label map
     dict(type='mmcae.LoadSegAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
 ]
 
-# 4 images per GPU x 4 GPUs = 16, the batch of the BEiT / CAE / MAE UperNet
-# recipes; on a different number of GPUs change batch_size to keep 16.
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,

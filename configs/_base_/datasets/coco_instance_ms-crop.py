@@ -1,14 +1,3 @@
-# COCO 2017 instance segmentation with the training augmentation of the
-# OFFICIAL CAE detection scripts (github.com/lxtGH/CAE,
-# vit_*_giou_4conv1f_coco_maskrcnn_1x_cae_*.py; "augmentation strategy
-# originates from DETR / Sparse RCNN", as in mmdet's Swin Mask R-CNN
-# configs): flip, then with probability 1/2 either
-#   - the papers' multi-scale resize (short side 480, 512, ..., 800, long
-#     side at most 1333), or
-#   - a resize to short side 400 / 500 / 600, a random crop of 384-600 px
-#     per side, and the same multi-scale resize.
-# The papers themselves state only the multi-scale resize
-# (coco_instance_ms.py, the default of the paper configs).
 _base_ = ['./coco_instance_ms.py']
 
 crop_scales = [(1333, short_side) for short_side in (400, 500, 600)]

@@ -1,9 +1,3 @@
-# The demo ImageNet set at 64 px for the demo evaluation configs
-# (configs/cae/benchmarks/vit-tiny-p8_*_demo-in1k.py), the input size of
-# the demo CAE pretraining: random resized 64 px crops + flip; test: short
-# side 73 (= 64 / 0.875), central 64 crop; batch 64, no worker processes
-# (CPU demo), top-1 only (top-5 of 8 classes says nothing). Works on both
-# the 'small' (64 px) and the 'medium' (224 px) demo sets.
 _base_ = ['./demo_imagenet.py']
 
 img_size = 64

@@ -1,19 +1,10 @@
-# ImageNet-1k for mmpretrain (the ``ImageNet`` dataset), 224 px, batch 64
-# per GPU. Plain augmentation (random resized crop + flip), the base that the
-# pretraining and probing configs refine; fine-tuning configs add RandAugment,
-# random erasing and mixup/cutmix on top.
-#
-# Layout expected under data_root (as mmpretrain's ImageNet reads it):
-#   train/CLASS/*.JPEG, val/*.JPEG, meta/train.txt, meta/val.txt
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 
 data_preprocessor = dict(
     num_classes=1000,
-    # ImageNet mean / std in 0-255, RGB order
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
-    # images are loaded BGR (cv2); the model sees RGB
     to_rgb=True,
 )
 
@@ -28,7 +19,6 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 
-# resize the short side to 256 (= 224 / 0.875), then the central 224 x 224
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
@@ -66,6 +56,5 @@ val_dataloader = dict(
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 
-# ImageNet's test labels are not public: test on the val split
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

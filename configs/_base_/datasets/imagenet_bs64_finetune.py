@@ -1,13 +1,5 @@
-# ImageNet-1k for end-to-end fine-tuning (the BEiT protocol the CAE papers
-# follow): random resized crop (bicubic) + flip + RandAugment
-# rand-m9-mstd0.5-inc1 (2 ops, magnitude 9 of 10, std 0.5, timm's
-# "increasing" policies) + random erasing (p 0.25, per-pixel random fill);
-# test: short side 256 (bicubic), central 224 crop. Mixup / CutMix and label
-# smoothing are in the model (configs/_base_/models/vit-base-p16_finetune.py).
 _base_ = ['./imagenet_bs64.py']
 
-# RandAugment pads with the ImageNet mean in BGR order (images are BGR until
-# the data preprocessor); random erasing draws from N(mean, std), BGR too
 bgr_mean = [103.53, 116.28, 123.675]
 bgr_std = [57.375, 57.12, 58.395]
 

@@ -1,9 +1,3 @@
-# ImageNet-1k for ccMIM pretraining (mmpretrain's ``ImageNet``, train
-# split, labels loaded but unused), batch 32 per GPU (32 GPUs x 32 = the
-# paper's batch 1024, App. C). Augmentation: "only use the random resized
-# crop" (App. C): RandomResizedCrop(224, scale 0.2-1, bicubic) and a
-# horizontal flip, as MAE. One view; the division into the masked and the
-# visible set is computed by the model from its own attention.
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 
@@ -24,7 +18,6 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    # stacked batches, as mmpretrain's self-supervised preprocessor expects
     collate_fn=dict(type='default_collate'),
     dataset=dict(
         type=dataset_type,

@@ -1,20 +1,3 @@
-# ImageNet-1k for Uni-SSL pretraining (mmpretrain's ``ImageNet``, train
-# split, labels loaded but unused), batch 128 per GPU (8 GPUs x 128 = the
-# paper's batch 1024).
-#
-# Per image (Uni-SSL Sec. 3, "Data augmentations"): two views, each a
-# RandomResizedCrop (scale 0.25-1, 224 px) + horizontal flip p 0.5, the
-# pair redrawn until the overlap exceeds 30 % of BOTH crops' areas
-# (mmcae.OverlappingTwoViewCrop; 50 draws, then the second view takes the
-# first one's box); then per view: ColorJitter(0.4, 0.4, 0.4, 0.1) with p
-# 0.8, grayscale p 0.2, Gaussian blur with sigma uniform in [0.1, 2.0]
-# ("Blurring augmentation has a Gaussian kernel with std in [0.1, 2.0]": no
-# probability is given, so every view is blurred). The crop boxes and flips
-# travel with the sample (PackInputs meta keys): the model maps its K x K
-# shared points into each view from them.
-#
-# Layout expected under data_root (as mmpretrain's ImageNet reads it):
-#   train/CLASS/*.JPEG, meta/train.txt
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 
@@ -59,7 +42,6 @@ train_dataloader = dict(
     num_workers=10,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    # stacked batches (one tensor per view), as the preprocessor expects
     collate_fn=dict(type='default_collate'),
     dataset=dict(
         type=dataset_type,

@@ -1,10 +1,3 @@
-# Mask R-CNN with a ViT-L/16 backbone (1024-d, 24 blocks, 16 heads): the
-# ViT-B system of mask-rcnn_vit-base-p16_fpn.py with the CAE IJCV 2023
-# ViT-L settings ("Training Details": drop path 0.2; Table 3 ViT-L rows):
-# block outputs 7, 11, 15, 23 (the official CAE ViT-L detection config),
-# layer scale 1e-5 as in CAE-L pretraining (the pretrained gammas replace
-# it). ViT-L needs ~2x ViT-B's memory: --cfg-options
-# model.backbone.with_cp=True trades time for it.
 _base_ = './mask-rcnn_vit-base-p16_fpn.py'
 
 embed_dims = 1024  # ViT-L
@@ -17,14 +10,9 @@ model = dict(
         drop_path_rate=0.2,
         init_cfg=dict(checkpoint='weights/cae_vit-large-p16_1600e.pth')),
     neck=[
-        dict(
-            type='mmcae.ViTPyramidNeck',
-            in_channels=embed_dims,
-            scales=(4, 2, 1, 0.5),
-            norm_cfg=dict(type='SyncBN', requires_grad=True)),
-        dict(
-            type='FPN',
-            in_channels=[embed_dims] * 4,
-            out_channels=256,
-            num_outs=5),
+        dict(type='mmcae.ViTPyramidNeck', in_channels=embed_dims,
+             scales=(4, 2, 1, 0.5),
+             norm_cfg=dict(type='SyncBN', requires_grad=True)),
+        dict(type='FPN', in_channels=[embed_dims] * 4, out_channels=256,
+             num_outs=5),
     ])

@@ -1,8 +1,3 @@
-# Mask R-CNN with a ViT-S/16 backbone (384-d, 12 blocks, 6 heads): the
-# ViT-B system of mask-rcnn_vit-base-p16_fpn.py with the CAE papers' ViT-S
-# settings (arXiv 2022 Table 4 "Methods using ViT-S"; IJCV 2023 "Training
-# Details": drop path 0.1 for ViT-S). Block outputs 3, 5, 7, 11 as for
-# ViT-B (12 blocks).
 _base_ = './mask-rcnn_vit-base-p16_fpn.py'
 
 embed_dims = 384  # ViT-S
@@ -13,14 +8,9 @@ model = dict(
         drop_path_rate=0.1,
         init_cfg=dict(checkpoint='weights/cae_vit-small-p16_300e.pth')),
     neck=[
-        dict(
-            type='mmcae.ViTPyramidNeck',
-            in_channels=embed_dims,
-            scales=(4, 2, 1, 0.5),
-            norm_cfg=dict(type='SyncBN', requires_grad=True)),
-        dict(
-            type='FPN',
-            in_channels=[embed_dims] * 4,
-            out_channels=256,
-            num_outs=5),
+        dict(type='mmcae.ViTPyramidNeck', in_channels=embed_dims,
+             scales=(4, 2, 1, 0.5),
+             norm_cfg=dict(type='SyncBN', requires_grad=True)),
+        dict(type='FPN', in_channels=[embed_dims] * 4, out_channels=256,
+             num_outs=5),
     ])

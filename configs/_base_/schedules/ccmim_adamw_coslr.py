@@ -1,11 +1,3 @@
-# The ccMIM pretraining schedule (App. C, "in line with MAE"): AdamW,
-# betas (0.9, 0.95), base lr 1.5e-4 per 256 images (lr = 1.5e-4 x 1024 /
-# 256 = 6e-4 for the paper's batch 1024), weight decay 0.05 except for
-# norms, biases, [CLS], the mask token and the position tables, mixed
-# precision, 40 warmup epochs then cosine, stepped per iteration. 300
-# epochs here; configs with another length redefine ``param_scheduler``
-# and ``train_cfg``. On another total batch, ``tools/train.py
-# --auto-scale-lr`` scales the lr linearly (base_batch_size below).
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
 optim_wrapper = dict(

@@ -1,11 +1,3 @@
-# The Uni-SSL pretraining schedule (Sec. 3, "Implementation details"):
-# AdamW, batch 1024, base lr 5e-4 per 256 images (lr = 5e-4 x 1024 / 256 =
-# 2e-3), 10 linear warmup epochs, then cosine to 0, 100 epochs, stepped per
-# iteration; mixed precision. What the paper leaves open follows DINO, whose
-# head and loss Uni-SSL takes: weight decay 0.04 rising to 0.4 on a cosine
-# (none on norms, biases, [CLS] and positions), gradient clipping at norm 3,
-# AdamW betas (0.9, 0.999). On another total batch, ``tools/train.py
-# --auto-scale-lr`` scales the lr linearly (base_batch_size below).
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
 max_epochs = 100
@@ -24,8 +16,6 @@ optim_wrapper = dict(
         custom_keys={
             'pos_embed': dict(decay_mult=0.),
             'cls_token': dict(decay_mult=0.),
-            # the EMA teacher gets no gradient and no update from the
-            # optimizer: AdamW skips parameters without a gradient
         }))
 
 param_scheduler = [
@@ -44,8 +34,6 @@ param_scheduler = [
         begin=warmup_epochs,
         end=max_epochs,
         convert_to_iter_based=True),
-    # DINO's weight decay: 0.04 -> 0.4 on a cosine over the run (relative
-    # to each group's own value, so the groups without decay stay at 0)
     dict(
         type='CosineAnnealingParamScheduler',
         param_name='weight_decay',

@@ -1,15 +1,3 @@
-# Fine-tuning of a CAE-pretrained ViT-S/16 on ImageNet-1k (CAE arXiv 2022 /
-# IJCV 2023 Table 1, column FT; "Fine-tuning on ImageNet": BEiT's protocol):
-# AdamW, lr 1.6e-2 at the total batch 4096 (32 GPUs x 128), layer-wise lr decay
-# 0.75, weight decay 0.05, 200 epochs, 5 warmup (IJCV; arXiv says 10), drop
-# path 0.1 (BEiT / MAE; the papers do not state it), Mixup 0.8 / CutMix 1.0,
-# RandAugment, random erasing 0.25, label smoothing 0.1; average-pooled patch
-# tokens + LayerNorm.
-# Paper top-1: CAE 300 e: 81.8 (arXiv Table 1).
-#   tools/dist_train.sh \
-#       configs/cae/benchmarks/vit-small-p16_finetune_32xb128-amp-200e_in1k.py 32 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=PATH
-# On fewer GPUs keep the lr per sample: add --auto-scale-lr.
 _base_ = [
     '../../_base_/models/vit-base-p16_finetune.py',
     '../../_base_/datasets/imagenet_bs64_finetune.py',
@@ -33,20 +21,10 @@ optim_wrapper = dict(
 
 max_epochs, warmup_epochs = 200, 5
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-4,
-        by_epoch=True,
-        begin=0,
-        end=warmup_epochs,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - warmup_epochs,
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=warmup_epochs,
-        end=max_epochs,
-        convert_to_iter_based=True),
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0,
+         end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
+         eta_min=1e-6, by_epoch=True, begin=warmup_epochs, end=max_epochs,
+         convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs)

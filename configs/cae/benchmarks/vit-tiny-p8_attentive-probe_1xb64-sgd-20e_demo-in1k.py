@@ -1,15 +1,3 @@
-# Attentive probe of the demo CAE encoder (configs/cae/
-# cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py: 64-d, 4 blocks, 4 heads,
-# 8 px patches, 64 px images) on the demo ImageNet set, on a CPU in
-# minutes. The protocol of the paper configs (frozen encoder, one query
-# token cross-attending to all its tokens without residual or MLP,
-# BatchNorm1d(affine=False), linear layer, SGD, warmup then cosine, no
-# augmentation beyond crop + flip), shrunk: 20 epochs (2 warmup), batch 64,
-# no mixed precision.
-#   python tools/misc/make_demo_data.py --out data/demo --size medium
-#   python tools/train.py configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py
-#   python tools/train.py configs/cae/benchmarks/vit-tiny-p8_attentive-probe_1xb64-sgd-20e_demo-in1k.py
-# Random-init reference: --cfg-options model.backbone.init_cfg=None
 _base_ = [
     '../../_base_/models/vit-base-p16_attentive-probe.py',
     '../../_base_/datasets/demo_imagenet_64px.py',
@@ -21,8 +9,8 @@ img_size, patch_size, depth, embed_dims = 64, 8, 4, 64
 model = dict(
     backbone=dict(
         arch=dict(
-            _delete_=True, embed_dims=embed_dims, num_layers=depth, num_heads=4,
-            mlp_hidden_dims=256),
+            _delete_=True, embed_dims=embed_dims, num_layers=depth,
+            num_heads=4, mlp_hidden_dims=256),
         img_size=img_size,
         patch_size=patch_size,
         frozen_stages=depth,
@@ -32,8 +20,6 @@ model = dict(
     head=dict(
         num_classes=8, in_channels=embed_dims, num_heads=4, topk=(1, )))
 
-# fp32 on CPU. lr 0.1: the paper's 0.4 at the batch 8192 scaled to 64
-# would be 0.003, too small for 740 steps; 0.1 is the usual SGD probe rate
 optim_wrapper = dict(
     type='OptimWrapper', _delete_=True,
     constructor='mmcae.ProbeOptimWrapperConstructor',

@@ -1,14 +1,3 @@
-# Fine-tuning of the demo CAE encoder (configs/cae/
-# cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py: 64-d, 4 blocks, 4 heads,
-# 8 px patches, 64 px images) on the demo ImageNet set, on a CPU in
-# minutes. The protocol of the paper configs (BEiT: average-pooled patch
-# tokens + LayerNorm, relative position bias, drop path, AdamW with
-# layer-wise lr decay, RandAugment, random erasing, Mixup / CutMix, label
-# smoothing), shrunk: 20 epochs (2 warmup), batch 64, no mixed precision.
-#   python tools/misc/make_demo_data.py --out data/demo --size medium
-#   python tools/train.py configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py
-#   python tools/train.py configs/cae/benchmarks/vit-tiny-p8_finetune_1xb64-20e_demo-in1k.py
-# Random-init reference: --cfg-options model.backbone.init_cfg=None
 _base_ = [
     '../../_base_/models/vit-base-p16_finetune.py',
     '../../_base_/datasets/demo_imagenet_64px.py',
@@ -30,7 +19,6 @@ model = dict(
             'epoch_10.pth')),
     head=dict(num_classes=8, in_channels=embed_dims, topk=(1, )))
 
-# the 64 px base's crops + flip, then BEiT's RandAugment and random erasing
 bgr_mean = [103.53, 116.28, 123.675]
 bgr_std = [57.375, 57.12, 58.395]
 train_pipeline = [
@@ -59,9 +47,6 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-# fp32 on CPU; lr 1e-3 for the batch 64 (the paper's 8e-3 / 4096 per
-# sample would be 1.25e-4, too small for 740 steps), decay 0.75 for 4
-# blocks
 optim_wrapper = dict(
     type='OptimWrapper', _delete_=True,
     constructor='mmcae.LayerDecayOptimWrapperConstructor',

@@ -1,14 +1,3 @@
-# Linear probe of the demo CAE encoder (configs/cae/
-# cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py: 64-d, 4 blocks, 4 heads,
-# 8 px patches, 64 px images) on the demo ImageNet set, on a CPU in
-# minutes. The protocol of the paper configs (frozen encoder, [CLS] after
-# the final norm, BatchNorm1d(affine=False), linear layer, LARS, warmup
-# then cosine, no augmentation beyond crop + flip), shrunk: 20 epochs (2
-# warmup), batch 64, no mixed precision.
-#   python tools/misc/make_demo_data.py --out data/demo --size medium
-#   python tools/train.py configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py
-#   python tools/train.py configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-20e_demo-in1k.py
-# Random-init reference: --cfg-options model.backbone.init_cfg=None
 _base_ = [
     '../../_base_/models/vit-base-p16_linear-probe.py',
     '../../_base_/datasets/demo_imagenet_64px.py',
@@ -20,8 +9,8 @@ img_size, patch_size, depth, embed_dims = 64, 8, 4, 64
 model = dict(
     backbone=dict(
         arch=dict(
-            _delete_=True, embed_dims=embed_dims, num_layers=depth, num_heads=4,
-            mlp_hidden_dims=256),
+            _delete_=True, embed_dims=embed_dims, num_layers=depth,
+            num_heads=4, mlp_hidden_dims=256),
         img_size=img_size,
         patch_size=patch_size,
         frozen_stages=depth,
@@ -31,10 +20,6 @@ model = dict(
     neck=dict(input_features=embed_dims),
     head=dict(num_classes=8, in_channels=embed_dims, topk=(1, )))
 
-# fp32 on CPU. lr: the paper's 6.4, NOT scaled to the batch of 64: LARS
-# steps each layer by lr x 0.001 x its weight norm whatever the batch, and
-# 740 steps need the paper's step size (6.4 x 64 / 16384 = 0.025 leaves
-# the classifier near its init: 46 % instead of 98 % top-1 on 'medium')
 optim_wrapper = dict(
     type='OptimWrapper', _delete_=True,
     constructor='mmcae.ProbeOptimWrapperConstructor',

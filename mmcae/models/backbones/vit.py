@@ -18,12 +18,14 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.utils.checkpoint as cp
-from mmengine.model import BaseModule
+from mmengine.logging import print_log
+from mmengine.model import BaseModule, initialize
 from torch import nn
 
 from mmcae.registry import MODELS
 from ..layers import (RelativePositionBias, TransformerBlock,
-                      build_2d_sincos_pos_embed, resize_pos_embed)
+                      build_2d_sincos_pos_embed, resize_pos_embed,
+                      resize_position_tables)
 
 #: arch name -> embed_dims, num_layers, num_heads, mlp_hidden_dims
 ARCH_SETTINGS: Dict[str, Dict[str, int]] = {
@@ -235,8 +237,6 @@ class ViT(BaseModule):
                                **kwargs) -> None:
         """Fit a checkpoint's position tables to this model's patch grid
         (e.g. a 224-px pretrained encoder into a 512-px segmentor)."""
-        from mmcae.checkpoint.convert import resize_position_tables
-        from mmengine.logging import print_log
         own = self.state_dict()
         tables = {
             key[len(prefix):]: value
@@ -287,6 +287,9 @@ class ViT(BaseModule):
         is converted while loading, position tables are resized to this
         model, and an encoder that would stay partly random is an error
         (:func:`mmcae.checkpoint.load_vit_pretrained`), not a log line.
+        The loader is the ``mmcae.ViTPretrained`` weight initializer that
+        :mod:`mmcae.checkpoint` registers: models do not import checkpoint
+        code (which converts to this model's keys).
         Without a checkpoint: truncated normal (std 0.02) for linear
         layers, tokens and a learned position embedding; Xavier for the
         patch embedding; LayerNorm to identity.
@@ -294,9 +297,12 @@ class ViT(BaseModule):
         init_cfg = self.init_cfg
         if isinstance(init_cfg, dict) and init_cfg.get('type') == \
                 'Pretrained':
-            from mmcae.checkpoint import load_vit_pretrained
-            load_vit_pretrained(self, init_cfg['checkpoint'],
-                                init_cfg.get('format', 'auto'))
+            initialize(
+                self,
+                dict(
+                    type='mmcae.ViTPretrained',
+                    checkpoint=init_cfg['checkpoint'],
+                    format=init_cfg.get('format', 'auto')))
             self._is_init = True
             return
         if init_cfg is not None:
@@ -455,9 +461,8 @@ class ViT(BaseModule):
             if self.use_rel_pos_bias:
                 attn_bias = block.attn.relative_position_bias(
                     None, rel_pos_grid)
-            x, attention = block(
-                x, attn_bias, return_cls_attention=True,
-                cls_attention_direction=direction)
+            x, attention = block.forward_with_cls_attention(
+                x, attn_bias, direction)
             rows.append(attention[:, :, self.num_extra_tokens:].mean(dim=1))
         return torch.stack(rows, dim=1)
 

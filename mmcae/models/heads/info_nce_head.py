@@ -33,8 +33,8 @@ class InfoNCEHead(BaseModule):
     two sets: no visible-visible negatives, temperature 0.5 with the
     ``2 T`` factor). Eq. 7 as printed also divides by the visible-visible
     similarities (``intra_negatives=True``). On the demo set (200 steps,
-    tools/benchmark/ccmim_demo.py) the official form lowered the
-    contrastive loss on fixed divisions more than Eq. 7's.
+    ``tools/benchmark/pretrained_vs_random.py ccmim``) the official form
+    lowered the contrastive loss on fixed divisions more than Eq. 7's.
 
     Args:
         temperature (float): softmax temperature. Defaults to 0.5

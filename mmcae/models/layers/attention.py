@@ -1,11 +1,13 @@
 """Multi-head self-attention through ``F.scaled_dot_product_attention``."""
-from typing import Optional, Tuple, Union
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 QKV_BIAS_MODES = ('qkv', 'qv', None)
+#: which [CLS] attention :meth:`Attention.forward_with_cls_attention` gives
+CLS_ATTENTION_DIRECTIONS = ('cls_to_patch', 'patch_to_cls')
 
 
 class Attention(nn.Module):
@@ -98,52 +100,73 @@ class Attention(nn.Module):
                 logits = logits + attn_bias.to(logits.dtype)
         return logits.softmax(dim=-1)
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        attn_bias: Optional[torch.Tensor] = None,
-        return_cls_attention: bool = False,
-        cls_attention_direction: str = 'cls_to_patch'
-    ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
-        """
-        Args:
-            x (Tensor): (B, N, C).
-            attn_bias (Tensor, optional): additive bias broadcastable to
-                (B, heads, N, N), e.g. a relative position bias.
-            return_cls_attention (bool): also return [CLS]'s attention.
-            cls_attention_direction (str): 'cls_to_patch': the weights of
-                the first token's query ([CLS]) over every key, softmax over
-                the keys (computed by itself, one query against the keys:
-                the N x N matrix is never materialized and the main output
-                still goes through the fused SDPA kernel);
-                'patch_to_cls': the weight every query gives to the first
-                key (needs every query's softmax: the full matrix).
-
-        Returns:
-            Tensor | tuple[Tensor, Tensor]: (B, N, C); with
-            ``return_cls_attention`` also (B, heads, N): that row or column.
-        """
-        batch, num_tokens, channels = x.shape
-        query, key, value = self._query_key_value(x)
-        if attn_bias is not None:
-            attn_bias = attn_bias.to(query.dtype)
+    def _attend(self, query: torch.Tensor, key: torch.Tensor,
+                value: torch.Tensor,
+                attn_bias: Optional[torch.Tensor]) -> torch.Tensor:
+        """The fused attention and the output projection: (B, N, C)."""
+        batch, _, num_tokens, head_dims = query.shape
         out = F.scaled_dot_product_attention(
             query,
             key,
             value,
             attn_mask=attn_bias,
             dropout_p=self.attn_drop if self.training else 0.)
-        out = out.transpose(1, 2).reshape(batch, num_tokens, channels)
-        out = self.proj_drop(self.proj(out))
-        if not return_cls_attention:
-            return out
-        if cls_attention_direction == 'cls_to_patch':
+        out = out.transpose(1, 2).reshape(batch, num_tokens,
+                                          self.num_heads * head_dims)
+        return self.proj_drop(self.proj(out))
+
+    def forward(self,
+                x: torch.Tensor,
+                attn_bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """
+        Args:
+            x (Tensor): (B, N, C).
+            attn_bias (Tensor, optional): additive bias broadcastable to
+                (B, heads, N, N), e.g. a relative position bias.
+
+        Returns:
+            Tensor: (B, N, C).
+        """
+        query, key, value = self._query_key_value(x)
+        if attn_bias is not None:
+            attn_bias = attn_bias.to(query.dtype)
+        return self._attend(query, key, value, attn_bias)
+
+    def forward_with_cls_attention(
+            self,
+            x: torch.Tensor,
+            attn_bias: Optional[torch.Tensor] = None,
+            direction: str = 'cls_to_patch'
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward`, and the attention between the first token
+        ([CLS]) and every token, from the same projections.
+
+        Args:
+            x (Tensor): (B, N, C).
+            attn_bias (Tensor, optional): see :meth:`forward`.
+            direction (str): one of :data:`CLS_ATTENTION_DIRECTIONS`.
+                'cls_to_patch': the weights of [CLS]'s query over every
+                key, softmax over the keys (one query against the keys:
+                the N x N matrix is never materialized and the output
+                still goes through the fused SDPA kernel);
+                'patch_to_cls': the weight every query gives to the first
+                key (needs every query's softmax: the full matrix).
+
+        Returns:
+            tuple[Tensor, Tensor]: the output (B, N, C), equal to
+            :meth:`forward`'s, and the weights (B, heads, N): [CLS]'s row
+            or column of the attention matrix.
+        """
+        if direction not in CLS_ATTENTION_DIRECTIONS:
+            raise ValueError("cls_attention_direction must be 'cls_to_patch' "
+                             f"or 'patch_to_cls', got {direction!r}")
+        query, key, value = self._query_key_value(x)
+        if attn_bias is not None:
+            attn_bias = attn_bias.to(query.dtype)
+        out = self._attend(query, key, value, attn_bias)
+        if direction == 'cls_to_patch':
             weights = self._softmax_attention(
                 query[:, :, :1], key,
                 None if attn_bias is None else attn_bias[..., :1, :])
             return out, weights.squeeze(2)
-        if cls_attention_direction != 'patch_to_cls':
-            raise ValueError("cls_attention_direction must be 'cls_to_patch' "
-                             f"or 'patch_to_cls', got "
-                             f'{cls_attention_direction!r}')
         return out, self._softmax_attention(query, key, attn_bias)[..., 0]

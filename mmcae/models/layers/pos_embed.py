@@ -7,10 +7,13 @@ split into sin and cos of ``pos * omega_k`` with ``omega_k = 1 /
 converted checkpoints always bring their own table (see
 shared/notes/reference-facts.md); this one only initializes new models.
 """
-from typing import Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
+
+from .relative_position import (resize_square_relative_position_table,
+                                square_grid_side)
 
 
 def build_2d_sincos_pos_embed(grid_size: Sequence[int],
@@ -90,3 +93,38 @@ def resize_pos_embed(pos_embed: torch.Tensor,
         grid.float(), size=dst_shape, mode=mode, align_corners=False)
     grid = grid.to(dtype).flatten(2).transpose(1, 2)
     return torch.cat([extra, grid], dim=1)
+
+
+def resize_position_tables(state_dict: Dict[str, torch.Tensor],
+                           dst_grid: Tuple[int, int],
+                           num_extra_tokens: int = 1
+                           ) -> Dict[str, torch.Tensor]:
+    """Resize ``pos_embed`` and every relative position table of a ViT
+    state dict to a patch grid, in place (source grids must be square).
+
+    The ViT calls it while loading a checkpoint made for another input
+    size; :mod:`mmcae.checkpoint` while converting one.
+
+    Args:
+        state_dict (dict): ViT keys (``pos_embed``,
+            ``blocks.i.attn.relative_position_bias.table``); other keys are
+            left as they are.
+        dst_grid (tuple[int, int]): the patch grid (h, w) wanted.
+        num_extra_tokens (int): leading rows of ``pos_embed`` that are not
+            grid positions ([CLS]).
+
+    Returns:
+        dict: ``state_dict``.
+    """
+    if 'pos_embed' in state_dict:
+        pos_embed = state_dict['pos_embed']
+        side = square_grid_side(pos_embed.shape[1] - num_extra_tokens,
+                                'pos_embed')
+        state_dict['pos_embed'] = resize_pos_embed(
+            pos_embed, (side, side), dst_grid,
+            num_extra_tokens=num_extra_tokens)
+    for key in list(state_dict):
+        if key.endswith('relative_position_bias.table'):
+            state_dict[key] = resize_square_relative_position_table(
+                state_dict[key], dst_grid)
+    return state_dict

@@ -1,5 +1,6 @@
 """BEiT-style relative position bias (BEiT Sec. 2.6; used by CAE's
 encoder in its fine-tuning recipes)."""
+import math
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -73,6 +74,41 @@ def resize_relative_position_table(table: torch.Tensor,
         grid.float(), size=dst_shape, mode='bicubic', align_corners=False)
     grid = grid.reshape(table.shape[1], -1).T.to(table.dtype)
     return torch.cat([grid, table[num_offsets:]], dim=0)
+
+
+def square_grid_side(count: int, what: str) -> int:
+    """The side of a square grid of ``count`` positions.
+
+    Raises:
+        ValueError: ``count`` is not a square (``what`` names the table).
+    """
+    side = int(round(math.sqrt(count)))
+    if side * side != count:
+        raise ValueError(
+            f'{what}: {count} positions are not a square grid; give the '
+            'source grid explicitly')
+    return side
+
+
+def resize_square_relative_position_table(table: torch.Tensor,
+                                          dst_window: Tuple[int, int]
+                                          ) -> torch.Tensor:
+    """Resize the relative position table of a SQUARE window (what
+    published BEiT / CAE checkpoints hold; their window is not stored)
+    to another window, as :func:`resize_relative_position_table`.
+
+    Args:
+        table (Tensor): ((2Wh-1)(2Ww-1) + 3, heads), square source window.
+        dst_window (tuple): (Wh', Ww').
+
+    Returns:
+        Tensor: ((2Wh'-1)(2Ww'-1) + 3, heads).
+    """
+    src_side = square_grid_side(table.shape[0] - NUM_CLS_ENTRIES,
+                                'relative position table')
+    src_window = ((src_side + 1) // 2, (src_side + 1) // 2)
+    return resize_relative_position_table(table, src_window,
+                                          tuple(dst_window))
 
 
 class RelativePositionBias(nn.Module):

@@ -1,5 +1,5 @@
 """The pre-norm transformer block of ViT / BEiT / CAE encoders."""
-from typing import Optional, Tuple, Union
+from typing import Optional, Tuple
 
 import torch
 from mmcv.cnn.bricks import DropPath
@@ -69,39 +69,48 @@ class TransformerBlock(nn.Module):
         self.gamma_1 = layer_scale(embed_dims, layer_scale_init_value)
         self.gamma_2 = layer_scale(embed_dims, layer_scale_init_value)
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        attn_bias: Optional[torch.Tensor] = None,
-        return_cls_attention: bool = False,
-        cls_attention_direction: str = 'cls_to_patch'
-    ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
+    def _residuals(self, x: torch.Tensor,
+                   attention: torch.Tensor) -> torch.Tensor:
+        """The block output given the attention output of ``norm1(x)``."""
+        if self.gamma_1 is not None:
+            attention = self.gamma_1 * attention
+        x = x + self.drop_path(attention)
+        out = self.mlp(self.norm2(x))
+        if self.gamma_2 is not None:
+            out = self.gamma_2 * out
+        return x + self.drop_path(out)
+
+    def forward(self,
+                x: torch.Tensor,
+                attn_bias: Optional[torch.Tensor] = None) -> torch.Tensor:
         """
         Args:
             x (Tensor): (B, N, C).
             attn_bias (Tensor, optional): see :class:`Attention`.
-            return_cls_attention (bool): also return the first token's
-                attention, (B, heads, N) (see :class:`Attention`).
-            cls_attention_direction (str): see :class:`Attention`.
 
         Returns:
-            Tensor | tuple[Tensor, Tensor]: the block output, and the
-            [CLS] attention row if asked for.
+            Tensor: (B, N, C).
         """
-        cls_attention = None
-        if return_cls_attention:
-            out, cls_attention = self.attn(
-                self.norm1(x), attn_bias, return_cls_attention=True,
-                cls_attention_direction=cls_attention_direction)
-        else:
-            out = self.attn(self.norm1(x), attn_bias)
-        if self.gamma_1 is not None:
-            out = self.gamma_1 * out
-        x = x + self.drop_path(out)
-        out = self.mlp(self.norm2(x))
-        if self.gamma_2 is not None:
-            out = self.gamma_2 * out
-        x = x + self.drop_path(out)
-        if return_cls_attention:
-            return x, cls_attention
-        return x
+        return self._residuals(x, self.attn(self.norm1(x), attn_bias))
+
+    def forward_with_cls_attention(
+            self,
+            x: torch.Tensor,
+            attn_bias: Optional[torch.Tensor] = None,
+            direction: str = 'cls_to_patch'
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward`, and the first token's attention in this block
+        (:meth:`Attention.forward_with_cls_attention`).
+
+        Args:
+            x (Tensor): (B, N, C).
+            attn_bias (Tensor, optional): see :class:`Attention`.
+            direction (str): 'cls_to_patch' or 'patch_to_cls'.
+
+        Returns:
+            tuple[Tensor, Tensor]: the block output (B, N, C), equal to
+            :meth:`forward`'s, and the [CLS] attention (B, heads, N).
+        """
+        attention, cls_attention = self.attn.forward_with_cls_attention(
+            self.norm1(x), attn_bias, direction)
+        return self._residuals(x, attention), cls_attention

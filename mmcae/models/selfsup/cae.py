@@ -7,7 +7,8 @@ visible latents; the decoder maps the predicted latents to the masked
 patches' targets (DALL-E / d-VAE tokens, or normalized pixels). The
 alignment target is the SAME encoder, under ``no_grad``, applied to the
 masked patches (with their positions). Loss = reconstruction + lambda *
-MSE(predicted latents, target latents).
+MSE(predicted latents, target latents) (:class:`~mmcae.models.heads.CAEHead`,
+configured by this class's ``target`` and ``align_weight``).
 
 Why not mmpretrain's ``CAE``: it keeps a second full copy of the encoder as
 the "teacher" and copies the weights AFTER each forward, so its alignment
@@ -18,15 +19,13 @@ we: no copy, never stale.
 from typing import Dict, List, Optional, Union
 
 import torch
-import torch.nn.functional as F
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from mmcae.registry import MODELS
 from mmcae.utils.errors import UserError
+from ..heads.cae_head import TARGET_TYPES, CAEHead
 from ..tokenizers import FrozenTokenizer
-
-TARGET_TYPES = ('tokens', 'pixels')
 
 
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
@@ -47,8 +46,6 @@ class CAE(BaseSelfSupervisor):
         backbone (dict): the encoder, an :class:`mmcae.models.ViT` with
             ``out_type='raw'`` and a [CLS] token.
         neck (dict): the regressor + decoder (:class:`CAENeck`).
-        head (dict, optional): unused; kept for config compatibility with
-            mmpretrain's self-supervisors. Defaults to None.
         target_generator (dict, optional): the frozen tokenizer for token
             targets (e.g. a DALL-E encoder returning (B, vocab, h, w)
             logits); None for pixel targets.
@@ -67,7 +64,6 @@ class CAE(BaseSelfSupervisor):
     def __init__(self,
                  backbone: dict,
                  neck: dict,
-                 head: Optional[dict] = None,
                  target_generator: Optional[dict] = None,
                  target: str = 'tokens',
                  align_weight: float = 2.,
@@ -83,12 +79,13 @@ class CAE(BaseSelfSupervisor):
         super().__init__(
             backbone=backbone,
             neck=neck,
-            head=head,
             target_generator=target_generator,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.target = target
         self.align_weight = align_weight
+        # the losses (no parameters: the state dict holds the networks only)
+        self.head = CAEHead(target, align_weight)
         self.norm_pixel_target = norm_pixel_target
         if self.with_target_generator:
             self.target_generator.requires_grad_(False)
@@ -197,15 +194,12 @@ class CAE(BaseSelfSupervisor):
                                             pos_masked)
         prediction = prediction.flatten(0, 1)  # (B * Nm, out)
         if self.target == 'tokens':
-            loss_main = F.cross_entropy(prediction,
-                                        self._token_targets(inputs[1], mask))
+            target = self._token_targets(inputs[1], mask)
         else:
-            loss_main = F.mse_loss(prediction,
-                                   self._pixel_targets(images, mask))
-        losses = dict(loss_main=loss_main)
-        if self.align_weight > 0:
-            with torch.no_grad():  # same weights: never stale, no copy
-                latent_target = self.backbone(images, keep_mask=mask)[0]
-            losses['loss_align'] = self.align_weight * F.mse_loss(
-                latent_pred, latent_target[:, 1:])
-        return losses
+            target = self._pixel_targets(images, mask)
+        if self.align_weight <= 0:
+            return self.head.loss(prediction, target)
+        with torch.no_grad():  # same weights: never stale, no copy
+            latent_target = self.backbone(images, keep_mask=mask)[0]
+        return self.head.loss(prediction, target, latent_pred,
+                              latent_target[:, 1:])

@@ -79,9 +79,10 @@ class CcMIM(BaseSelfSupervisor):
             numbers: how much the patch attends to [CLS]) or
             'cls_to_patch' (the formula printed in Sec. 3.2, q_0 K^T: how
             much [CLS] attends to the patch). Defaults to 'patch_to_cls':
-            on the demo set (200 steps, tools/benchmark/ccmim_demo.py) it
-            lowered the contrastive loss and improved the [CLS] linear
-            probe, while 'cls_to_patch' closes an adversarial loop ([CLS]
+            on the demo set (200 steps,
+            ``tools/benchmark/pretrained_vs_random.py ccmim``) it lowered
+            the contrastive loss and improved the [CLS] linear probe,
+            while 'cls_to_patch' closes an adversarial loop ([CLS]
             learns to look at the patches that identify the image, which
             are then hidden from the visible set), its contrastive loss
             rose and its [CLS] probe fell below a random encoder's

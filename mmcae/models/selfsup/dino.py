@@ -13,7 +13,7 @@ mmpretrain 1.2 has no DINO. Per batch:
 2. both views through the student and, without gradients, through the
    teacher; each student output is matched to the teacher output of the
    OTHER view (DINO's cross-view pairs; with two crops there are two);
-3. :class:`~mmcae.models.heads.DINOLoss`: centred and sharpened teacher
+3. :class:`~mmcae.models.heads.DINOHead`: centred and sharpened teacher
    probabilities against the student's log-probabilities; the center
    moves once per step with all the teacher outputs.
 
@@ -50,8 +50,8 @@ class DINO(BaseSelfSupervisor):
             ``out_type='cls_token'``).
         neck (dict): the projection head,
             :class:`~mmcae.models.necks.DINOProjectionHead`.
-        head (dict): the loss, :class:`~mmcae.models.heads.DINOLoss`
-            (``out_channels`` = the head's).
+        head (dict): the loss, :class:`~mmcae.models.heads.DINOHead`
+            (``out_channels`` = the neck's).
         base_momentum (float): 1 - the teacher's first EMA momentum, which
             then rises to 1 on a half cosine over the run (DINO: 0.996 ->
             1). Defaults to 0.004.
@@ -170,4 +170,4 @@ class DINO(BaseSelfSupervisor):
         # student view 1 <-> teacher view 2 and student view 2 <-> teacher
         # view 1
         teacher = torch.cat([teacher[batch:], teacher[:batch]])
-        return dict(loss_dino=self.head(student, teacher))
+        return dict(loss_dino=self.head.loss(student, teacher))

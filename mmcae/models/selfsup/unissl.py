@@ -20,7 +20,8 @@ their boxes and flips):
    centred cross-entropy over the K x K pairs (Eq. 9);
 4. L_pixel = MSE between a linear predictor of every student feature and
    the S x S window of x_1 around it (``unfold(x_1, S)``, Eq. 10,
-   :func:`~mmcae.models.utils.local_patch_targets`);
+   :class:`~mmcae.models.heads.LocalPixelHead`, configured by this class's
+   ``pixel_window`` and ``norm_pix``);
 5. loss = L_sim + L_pixel (Eq. 11).
 
 The student / teacher machinery (EMA with DINO's cosine momentum, no
@@ -36,7 +37,8 @@ from mmpretrain.structures import DataSample
 from torch import nn
 
 from mmcae.registry import MODELS
-from ..utils import local_patch_targets, overlap_sampling_grids
+from ..heads.local_pixel_head import LocalPixelHead
+from ..utils import overlap_sampling_grids
 from .dino import DINO
 
 
@@ -51,7 +53,7 @@ class UniSSL(DINO):
             stage, ``out_indices=(3, )``).
         neck (dict): :class:`~mmcae.models.necks.DINOProjectionHead`
             (applied to every sampled point).
-        head (dict): :class:`~mmcae.models.heads.DINOLoss`.
+        head (dict): :class:`~mmcae.models.heads.DINOHead` (L_sim).
         feature_channels (int): C of the dense map (the pixel predictor's
             input), e.g. 768 for ViT-B, 2048 for ResNet-50.
         num_points (int): K, K x K pairs per image. Defaults to 5 (paper;
@@ -115,6 +117,8 @@ class UniSSL(DINO):
         self.pixel_predictor = nn.Linear(
             feature_channels, in_channels *
             pixel_window**2) if pixel_weight > 0 else None
+        # the loss (no parameters: the predictor above is the network)
+        self.pixel_head = LocalPixelHead(pixel_window, norm_pix)
 
     @staticmethod
     def dense(features, what: str) -> torch.Tensor:
@@ -157,24 +161,15 @@ class UniSSL(DINO):
 
     def pixel_loss(self, dense: torch.Tensor,
                    images: torch.Tensor) -> torch.Tensor:
-        """Eq. 10: MSE of the linear prediction of every position's S x S
-        window, over the entries inside the view.
+        """Eq. 10: the linear prediction of every position's S x S window
+        against the view (:class:`~mmcae.models.heads.LocalPixelHead`).
 
         Args:
             dense (Tensor): (B, C, h, w) student features of ``images``.
             images (Tensor): (B, 3, H, W) the view (normalized).
         """
-        targets, inside = local_patch_targets(images, dense.shape[-2:],
-                                              self.pixel_window)
-        if self.norm_pix:
-            count = inside.sum(-1, keepdim=True)
-            mean = (targets * inside).sum(-1, keepdim=True) / count
-            var = (((targets - mean) * inside)**2).sum(
-                -1, keepdim=True) / count
-            targets = (targets - mean) / (var + 1e-6).sqrt()
         prediction = self.pixel_predictor(dense.flatten(2).transpose(1, 2))
-        error = (prediction.float() - targets.float())**2 * inside
-        return error.sum() / (inside.sum() * images.shape[0])
+        return self.pixel_head.loss(prediction, images, dense.shape[-2:])
 
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[DataSample],
@@ -231,7 +226,7 @@ class UniSSL(DINO):
             if self.pixel_weight > 0:
                 pixel_losses.append(self.pixel_loss(dense, views[s]))
         losses = dict(
-            loss_sim=self.head(
+            loss_sim=self.head.loss(
                 torch.cat(student_logits), teacher,
                 update_center=update_center))
         if pixel_losses:

@@ -19,25 +19,24 @@ as released (mmpretrain's ``DALL-E`` port or BEiT's d-VAE):
 - on CUDA, the trunk runs in float16 as OpenAI's DALL-E code does (the
   head stays float32).
 
-Loading: :meth:`FrozenTokenizer.init_weights` reads an
-``init_cfg=dict(type='Pretrained', checkpoint=...)`` itself, unwraps the
-usual containers and REQUIRES every parameter to be found: mmengine's
-``Pretrained`` init loads with ``strict=False``, so a mistyped file would
-leave random targets that still train.
+Loading: :meth:`FrozenTokenizer.init_weights` loads an
+``init_cfg=dict(type='Pretrained', checkpoint=...)`` with the
+``mmcae.StrictPretrained`` initializer of :mod:`mmcae.checkpoint`, which
+unwraps the usual containers and REQUIRES every parameter to be found:
+mmengine's ``Pretrained`` init loads with ``strict=False``, so a mistyped
+file would leave random targets that still train.
 """
 import os.path as osp
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
-from mmengine.runner import CheckpointLoader
+from mmengine.model import BaseModule, initialize
 from torch import nn
 
-from mmcae.checkpoint.formats import CheckpointFormatError
-
-#: containers a tokenizer checkpoint may wrap its state dict in
-_CONTAINER_KEYS = ('state_dict', 'model', 'weights', 'module')
+#: prefixes a tokenizer's keys carry in the file of a model that wraps it
+#: (DDP, a CAE model's ``target_generator``, BEiT-style ``tokenizer``)
+WRAPPER_PREFIXES = ('module.', 'target_generator.', 'tokenizer.')
 
 
 class TokenizerConv2d(nn.Module):
@@ -213,64 +212,29 @@ class FrozenTokenizer(BaseModule):
         return tokens.clone()
 
     # --- loading ------------------------------------------------------
-    @staticmethod
-    def _unwrap(checkpoint, path: str) -> Dict[str, torch.Tensor]:
-        state = checkpoint
-        while isinstance(state, dict):
-            inner = [k for k in _CONTAINER_KEYS
-                     if isinstance(state.get(k), dict)]
-            if not inner or any(torch.is_tensor(v) for v in state.values()):
-                break
-            state = state[inner[0]]
-        if not isinstance(state, dict):
-            raise CheckpointFormatError(
-                f"'{path}' holds a {type(state).__name__}, not a tokenizer "
-                'state dict')
-        return state
-
-    def adapt_state_dict(self, state: Dict[str, torch.Tensor],
-                         path: str) -> Dict[str, torch.Tensor]:
-        """Map a checkpoint's keys to this module's (default: drop the
-        prefixes a wrapper model adds)."""
-        own = set(self.state_dict())
-        for prefix in ('module.', 'target_generator.', 'tokenizer.'):
-            if not own & set(state) and any(
-                    k.startswith(prefix) for k in state):
-                state = {
-                    k[len(prefix):]: v
-                    for k, v in state.items() if k.startswith(prefix)
-                }
-        return state
-
     def load_pretrained(self, path: str) -> None:
         """Load ``path`` strictly: every parameter must be found with its
         shape; keys the tokenizer does not use (e.g. a d-VAE's decoder)
-        are ignored."""
+        are ignored.
+
+        Raises:
+            FileNotFoundError: no file at ``path``.
+            CheckpointMismatchError: keys missing or of another shape (a
+                :class:`~mmcae.checkpoint.CheckpointFormatError`); the
+                message names the file and the keys.
+        """
         if '://' not in path and not osp.isfile(osp.expanduser(path)):
             raise FileNotFoundError(
                 f"{type(self).__name__} weights '{path}' not found: "
                 'tokenizers are never downloaded at run time; put the file '
                 'there or set model.target_generator.init_cfg.checkpoint')
-        checkpoint = CheckpointLoader.load_checkpoint(path, 'cpu')
-        state = self.adapt_state_dict(self._unwrap(checkpoint, path), path)
-        own = self.state_dict()
-        missing = sorted(set(own) - set(state))
-        mismatched = [
-            f'{k}: file {tuple(state[k].shape)} vs model '
-            f'{tuple(own[k].shape)}' for k in sorted(set(own) & set(state))
-            if state[k].shape != own[k].shape
-        ]
-        if missing or mismatched:
-            raise CheckpointFormatError(
-                f"'{path}' does not fit {type(self).__name__}"
-                f'(vocab_size={self.vocab_size}): '
-                + '; '.join(
-                    part for part in (
-                        f'missing keys {_short(missing)}' if missing else '',
-                        f'shape mismatches {mismatched[:5]}'
-                        if mismatched else '') if part)
-                + f'. Its keys start with {_short(sorted(state))}.')
-        self.load_state_dict({k: state[k] for k in own}, strict=True)
+        initialize(
+            self,
+            dict(
+                type='mmcae.StrictPretrained',
+                checkpoint=path,
+                target=f'{type(self).__name__}(vocab_size={self.vocab_size})',
+                wrapper_prefixes=WRAPPER_PREFIXES))
 
     def init_weights(self) -> None:
         cfg = self.init_cfg
@@ -280,8 +244,3 @@ class FrozenTokenizer(BaseModule):
             return
         super().init_weights()
 
-
-def _short(keys: Iterable[str], count: int = 6) -> List[str]:
-    keys = list(keys)
-    return keys[:count] + ([f'... ({len(keys) - count} more)']
-                           if len(keys) > count else [])

@@ -8,33 +8,23 @@ OpenAI's file or from mmpretrain / mmselfsup, loads into either. It is our
 own module rather than mmpretrain's because CAE needs it as a frozen
 tokenizer only, which :class:`~.base.FrozenTokenizer` runs faster (head
 on the masked positions only, pre-reordered oneDNN weights on CPU) with
-the same outputs. OpenAI released the encoder as
-``encoder.pkl``: a PICKLED MODULE whose classes live in the ``dall_e``
-package. Unpickling it can run code, and needs that package;
-:func:`load_openai_dalle_encoder` reads it without the package, only when
-the caller explicitly trusts the file, and returns a plain state dict that
-loads safely from then on::
-
-    python tools/model_converters/convert_dalle_encoder.py --trust \\
-        encoder.pkl weights/dalle_encoder.pth
+the same outputs. OpenAI released the encoder as a pickled module
+(``encoder.pkl``); :func:`mmcae.checkpoint.load_openai_dalle_encoder` (and
+``tools/model_converters/convert_dalle_encoder.py``) turns it into a plain
+state dict with these names.
 
 CAE uses the tokenizer frozen, on a 112-px view mapped to ``0.8 * x / 255
 + 0.1`` (CAE Sec. 3; mmpretrain's ``TwoNormDataPreprocessor`` with
 ``second_mean=-31.875``, ``second_std=318.75``); the targets are the argmax
 over the 8192 logits of each of the 14 x 14 positions.
 """
-import os.path as osp
-import pickle
 from collections import OrderedDict
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
 from torch import nn
 
 from mmcae.registry import MODELS
-from mmcae.utils.checkpoint_compat import (TRUST_ENV_VAR,
-                                           UnsafeCheckpointError,
-                                           is_trusted_by_env)
 from .base import FrozenTokenizer, TokenizerConv2d
 
 
@@ -148,66 +138,3 @@ class DALLEEncoder(FrozenTokenizer):
             x = layer(x)
         raise AssertionError('unreachable: blocks end with output')
 
-
-class _PickledDalleModule(nn.Module):
-    """Stands in for any ``dall_e`` class while unpickling: it takes the
-    module's pickled state (parameters, submodules), which is all we keep.
-    """
-
-    def forward(self, *args, **kwargs):  # pragma: no cover - never called
-        raise RuntimeError('a stand-in for an unpickled dall_e module')
-
-
-class _DalleUnpickler(pickle.Unpickler):
-
-    def find_class(self, module: str, name: str):
-        if module == 'dall_e' or module.startswith('dall_e.'):
-            return _PickledDalleModule
-        return super().find_class(module, name)
-
-
-class _DallePickleModule:
-    """A ``pickle_module`` for ``torch.load`` that maps dall_e classes."""
-    Unpickler = _DalleUnpickler
-    load = pickle.load
-    __name__ = 'mmcae_dalle_pickle'
-
-
-def load_openai_dalle_encoder(path: str,
-                              trust: bool = False) -> Dict[str, torch.Tensor]:
-    """Read OpenAI's pickled ``encoder.pkl`` into a plain state dict.
-
-    Args:
-        path (str): the file.
-        trust (bool): you trust the file (it is unpickled, which can run
-            code). ``MMCAE_TRUST_CHECKPOINTS=1`` also counts as trust.
-
-    Returns:
-        OrderedDict: OpenAI / mmpretrain ``DALL-E`` parameter names ->
-        float32 tensors.
-
-    Raises:
-        UnsafeCheckpointError: without trust.
-        ValueError: the file holds no DALL-E encoder.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'DALL-E encoder file not found: {path}')
-    if not (trust or is_trusted_by_env()):
-        raise UnsafeCheckpointError(
-            f"'{path}' is a pickled DALL-E module: loading it unpickles "
-            'arbitrary objects. If you trust it, pass --trust (or set '
-            f'{TRUST_ENV_VAR}=1); the result is saved as a plain state '
-            'dict that loads safely.')
-    module = torch.load(
-        path, map_location='cpu', weights_only=False,
-        pickle_module=_DallePickleModule)
-    if not isinstance(module, nn.Module):
-        raise ValueError(f"'{path}' holds a {type(module).__name__}, not a "
-                         'pickled DALL-E encoder module')
-    state = OrderedDict(
-        (key, value.detach().float().contiguous())
-        for key, value in module.state_dict().items())
-    if 'blocks.input.w' not in state:
-        raise ValueError(f"'{path}' is not a DALL-E encoder: no "
-                         f"'blocks.input.w' among {list(state)[:5]}")
-    return state

@@ -19,7 +19,7 @@ codebook, which are ignored) loads as it is, as does a plain ``model`` /
 "customized" visual-token transform), i.e. ``second_mean=127.5,
 second_std=127.5`` in mmpretrain's ``TwoNormDataPreprocessor``.
 """
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
 from torch import nn
@@ -86,10 +86,3 @@ class DiscreteVAETokenizer(FrozenTokenizer):
         for layer in self.encoder[:-1]:
             x = layer(x)
         return x
-
-    def adapt_state_dict(self, state: Dict[str, torch.Tensor],
-                         path: str) -> Dict[str, torch.Tensor]:
-        """Keep the encoder's keys: the released file also holds the
-        decoder and the codebook, which targets do not need."""
-        state = super().adapt_state_dict(state, path)
-        return {k: v for k, v in state.items() if k.startswith('encoder.')}

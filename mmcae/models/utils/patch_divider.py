@@ -24,7 +24,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from mmcae.datasets.transforms.block_mask import CAEBlockMaskGenerator
+from mmcae.utils.block_masking import BlockMaskSampler
 
 DIVIDE_STRATEGIES = ('importance_sampling', 'importance', 'random', 'block')
 
@@ -71,7 +71,7 @@ class ContextualPatchDivider:
         self.strategy = strategy
         self.block_generator = None
         if strategy == 'block':
-            self.block_generator = CAEBlockMaskGenerator(
+            self.block_generator = BlockMaskSampler(
                 input_size=self.grid,
                 num_masking_patches=self.num_masked,
                 min_num_patches=min(block_min_num_patches, self.num_masked),

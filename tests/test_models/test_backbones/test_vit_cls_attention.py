@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from mmcae.models import ViT
 
-from ...conftest import TINY_VIT, perturb
+from tests.helpers import TINY_VIT, perturb
 
 
 def _explicit_cls_rows(vit: ViT, images: torch.Tensor,
@@ -69,7 +69,7 @@ def test_cls_attention_equals_explicit_softmax(qkv_bias, rel_pos,
         assert bool((rows.sum(-1) < 1).all())
 
 
-def test_block_output_unchanged_by_attention_request():
+def test_block_output_unchanged_by_cls_attention():
     torch.manual_seed(1)
     vit = ViT(arch=TINY_VIT, img_size=32, patch_size=8, out_type='raw')
     vit.init_weights()
@@ -79,7 +79,7 @@ def test_block_output_unchanged_by_attention_request():
     block = vit.blocks[0]
     with torch.no_grad():
         plain = block(tokens)
-        out, row = block(tokens, return_cls_attention=True)
+        out, row = block.forward_with_cls_attention(tokens)
     torch.testing.assert_close(out, plain)
     assert row.shape == (2, 2, 17)  # (B, heads, keys incl. [CLS])
     torch.testing.assert_close(row.sum(-1), torch.ones(2, 2))

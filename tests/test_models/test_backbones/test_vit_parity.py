@@ -11,10 +11,10 @@ import torch
 from mmcae.checkpoint import convert_vit_checkpoint
 from mmcae.models import ViT
 
-from ...conftest import TINY_VIT as TINY
-from ...conftest import TINY_VIT_MMPRETRAIN as MMPRETRAIN_TINY
-from ...conftest import assert_parity as _assert_close
-from ...conftest import perturb as _perturb
+from tests.helpers import TINY_VIT as TINY
+from tests.helpers import TINY_VIT_MMPRETRAIN as MMPRETRAIN_TINY
+from tests.helpers import assert_parity as _assert_close
+from tests.helpers import perturb as _perturb
 
 
 def _load_converted(checkpoint: dict, **vit_kwargs) -> ViT:

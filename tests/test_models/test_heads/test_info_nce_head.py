@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from mmcae.models.heads import InfoNCEHead
 
-from ...conftest import free_port
+from tests.helpers import free_port
 
 
 def _reference(visible, masked, temperature, intra, scale):

@@ -7,9 +7,9 @@ from mmengine.registry import MODELS as ROOT_MODELS
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from mmcae.checkpoint import convert_vit_checkpoint
+from mmcae.checkpoint import convert_vit_checkpoint, read_state_dict
 
-from ...conftest import perturb
+from tests.helpers import perturb
 
 EMBED, HEADS, GRID, NUM_MASKED, VOCAB = 32, 2, 4, 8, 16
 IMG = GRID * 8
@@ -185,6 +185,14 @@ def test_pixel_target_and_ablations():
             ROOT_MODELS.build(dict(
                 type='mmcae.CAE', backbone=dict(type='mmcae.ViT'),
                 neck=dict(type='mmcae.CAENeck'), target='tokens'))
+    # the losses come from CAE's own options (target, align_weight): a
+    # config's head would be ignored, so it is refused
+    with pytest.raises(TypeError, match='head'):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            ROOT_MODELS.build(dict(
+                type='mmcae.CAE', backbone=dict(type='mmcae.ViT'),
+                neck=dict(type='mmcae.CAENeck'), head=dict(type='CAEHead'),
+                target='pixels'))
 
 
 def _demo_images(split: str, count: int, size: int, offset: int = 0):
@@ -279,8 +287,8 @@ def test_pretraining_run_and_its_checkpoint_as_a_backbone(tmp_path):
     from mmcae.datasets.demo import make_demo_data
     from mmcae.models import ViT
 
-    from ...conftest import run_python_tool
-    make_demo_data(str(tmp_path / 'demo'), size='small')
+    from tests.helpers import run_python_tool
+    make_demo_data(str(tmp_path / 'demo'), size='small', sets=('imagenet', ))
     config = 'configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py'
     work_dir = tmp_path / 'work'
     trained = run_python_tool(
@@ -303,5 +311,5 @@ def test_pretraining_run_and_its_checkpoint_as_a_backbone(tmp_path):
         layer_scale_init_value=0.1, pos_embed='sincos',
         init_cfg=dict(type='Pretrained', checkpoint=str(converted)))
     backbone.init_weights()  # raises on any missing encoder key
-    state = torch.load(converted, weights_only=True)['state_dict']
+    state = read_state_dict(str(converted))
     assert set(state) == set(backbone.state_dict())

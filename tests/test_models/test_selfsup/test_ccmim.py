@@ -10,7 +10,7 @@ from mmengine.registry import DefaultScope
 
 from mmcae.checkpoint import convert_vit_checkpoint
 
-from ...conftest import TINY_VIT_MMPRETRAIN, perturb
+from tests.helpers import TINY_VIT_MMPRETRAIN, perturb
 
 IMG, PATCH = 32, 8
 GRID = IMG // PATCH

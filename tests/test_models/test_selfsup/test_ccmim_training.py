@@ -6,7 +6,8 @@ dominant object of 8 classes, distractors, textured backgrounds) drawn in
 memory at 32 px; the model is the demo config's ccMIM (importance
 sampling from the attention, InfoNCE through the projector, MAE decoder,
 lambda 0.2) with a 48-d, 3-block encoder and 4-px patches (an 8 x 8
-grid). The full-size run is tools/benchmark/ccmim_demo.py.
+grid). The full-size run is
+``tools/benchmark/pretrained_vs_random.py ccmim``.
 """
 import copy
 import math

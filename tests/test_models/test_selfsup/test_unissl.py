@@ -35,7 +35,7 @@ def _unissl_cfg(**kwargs):
         neck=dict(type='mmcae.DINOProjectionHead', in_channels=32,
                   hidden_channels=32, bottleneck_channels=16,
                   out_channels=64),
-        head=dict(type='mmcae.DINOLoss', out_channels=64),
+        head=dict(type='mmcae.DINOHead', out_channels=64),
         feature_channels=32,
         num_points=3,
         pixel_window=24,
@@ -331,7 +331,7 @@ def test_dino_baseline_pairs_each_view_with_the_other_teacher_view():
         neck=dict(type='mmcae.DINOProjectionHead', in_channels=32,
                   hidden_channels=32, bottleneck_channels=16,
                   out_channels=64),
-        head=dict(type='mmcae.DINOLoss', out_channels=64),
+        head=dict(type='mmcae.DINOHead', out_channels=64),
         freeze_last_layer_epochs=0)
     model = _build(cfg)
     model.eval()  # no drop path: student and teacher outputs comparable

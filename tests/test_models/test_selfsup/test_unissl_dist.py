@@ -7,9 +7,9 @@ import os.path as osp
 
 import torch
 
-from mmcae.utils.checkpoint_compat import load_local_checkpoint
+from mmcae.checkpoint.reader import load_local_checkpoint
 
-from ...conftest import free_port, run_cmd
+from tests.helpers import free_port, run_cmd
 
 CONFIG = 'configs/unissl/unissl_vit-tiny-p8_1xb32-200i_demo-in1k.py'
 

@@ -7,10 +7,11 @@ import torch
 from mmengine.registry import MODELS, DefaultScope
 from torch import nn
 
-from mmcae.models.tokenizers import load_openai_dalle_encoder
-from mmcae.utils.checkpoint_compat import UnsafeCheckpointError
+from mmcae.checkpoint import UnsafeCheckpointError, load_openai_dalle_encoder
+from mmcae.checkpoint.cli import convert_dalle_main
+from mmcae.utils.cli import run_tool
 
-from ...conftest import perturb, run_python_tool
+from tests.helpers import perturb, run_python_tool
 
 
 def _tiny_dalle():
@@ -76,13 +77,17 @@ def test_reads_the_pickled_encoder_only_when_trusted(tmp_path):
         assert torch.equal(fresh(images), original(images))
 
 
-def test_converter_tool(tmp_path):
+def test_converter_tool(tmp_path, capsys, monkeypatch):
     path = str(tmp_path / 'encoder.pkl')
     _write_openai_style_pickle(path)
     out = str(tmp_path / 'dalle_encoder.pth')
-    refused = run_python_tool(
-        'tools/model_converters/convert_dalle_encoder.py', path, out)
-    assert refused.returncode == 2 and '--trust' in refused.stderr
+    # without --trust: refused in one line (in this process, as the tool
+    # runs it); with it, the tool itself
+    monkeypatch.setattr(sys, 'argv', ['convert_dalle_encoder.py'])
+    monkeypatch.delenv('MMCAE_TRUST_CHECKPOINTS', raising=False)
+    assert run_tool(convert_dalle_main, [path, out]) == 2
+    refused = capsys.readouterr().err
+    assert '--trust' in refused and len(refused.strip().splitlines()) == 1
     done = run_python_tool('tools/model_converters/convert_dalle_encoder.py',
                            '--trust', path, out)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -11,10 +11,10 @@ import torch
 from mmengine.registry import MODELS, DefaultScope
 from torch import nn
 
-from mmcae.checkpoint.formats import CheckpointFormatError
+from mmcae.checkpoint import CheckpointFormatError
 from mmcae.models.tokenizers import DALLEEncoder, DiscreteVAETokenizer
 
-from ...conftest import perturb
+from tests.helpers import perturb
 
 VOCAB = 32
 

@@ -1,2 +1,0 @@
-"""Metrics and evaluators. Importing this package registers them in
-:data:`mmcae.registry.METRICS`."""
