@@ -77,3 +77,63 @@ def tiny_coco(tmp_path_factory) -> str:
         json.dump(dict(images=images, annotations=annotations,
                        categories=[dict(id=1, name='square')]), f)
     return str(root)
+
+
+@pytest.fixture
+def engine_tool_in_process(capsys, monkeypatch):
+    """Run a tool's entry point (``mmcae.utils.cli.run_train`` /
+    ``run_test``) in this process as ``tools/<prog>`` run from the
+    repository root would: returns ``(exit status, stdout, stderr)``.
+
+    For runs whose assertions don't need a process of their own (error
+    paths, short runs that need no exact numbers): a fresh interpreter per
+    run costs seconds of imports. A runner built here makes itself
+    mmengine's current default scope, logger, message hub and visualizer;
+    those are put back afterwards so that no later test sees them."""
+    import gc
+    import sys
+
+    from mmengine.utils import ManagerMixin
+
+    from mmcae.utils.cli import run_tool
+    from tests.helpers import REPO_ROOT, TEST_DATA
+
+    def managers():
+        """ManagerMixin classes (each keeps its own instances)."""
+        found, todo = [], [ManagerMixin]
+        while todo:
+            cls = todo.pop()
+            found.append(cls)
+            todo.extend(cls.__subclasses__())
+        return found
+
+    saved = {cls: dict(cls._instance_dict) for cls in managers()}
+
+    def run(entry, *argv: str, prog: str = 'tools/train.py'):
+        monkeypatch.chdir(REPO_ROOT)
+        monkeypatch.syspath_prepend(TEST_DATA)  # custom_imports of tests
+        monkeypatch.setattr(sys, 'argv', [prog, *argv])
+        capsys.readouterr()
+        status = run_tool(entry, list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    yield run
+    built = False  # a runner makes itself current in these
+    for cls in managers():
+        built = built or list(cls._instance_dict) != list(saved.get(cls, {}))
+        cls._instance_dict.clear()
+        cls._instance_dict.update(saved.get(cls, {}))
+    if built:
+        gc.collect()  # a failed run's dataloader workers end with it
+
+
+@pytest.fixture(scope='session')
+def small_demo_sets(tmp_path_factory) -> str:
+    """The 'small' demo sets of seed 0 (ImageNet, ADE20K and COCO layouts;
+    mmcae.datasets.demo), written once for the session: tests only read
+    them."""
+    from mmcae.datasets.demo import make_demo_data
+    root = tmp_path_factory.mktemp('small_demo_sets')
+    make_demo_data(str(root), seed=0, size='small')
+    return str(root)

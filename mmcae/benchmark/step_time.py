@@ -83,8 +83,8 @@ def time_steps(step: Callable[[], None], device: str, warmup: int,
     return times, peak_mb
 
 
-def run_rows(module: str, rows: Sequence[str],
-             args: argparse.Namespace) -> Dict[str, dict]:
+def run_rows(module: str, rows: Sequence[str], args: argparse.Namespace,
+             in_process: bool = False) -> Dict[str, dict]:
     """Time each row in its own process, one after the other.
 
     Args:
@@ -92,6 +92,10 @@ def run_rows(module: str, rows: Sequence[str],
             :mod:`mmcae.benchmark` (e.g. ``'step_time_ccmim'``).
         rows (list[str]): the rows, in order.
         args (Namespace): the comparison's arguments (JSON-serializable).
+        in_process (bool): time every row in this process instead (the
+            peak memory is then the largest so far, not the row's own):
+            for tests, which would otherwise pay a fresh interpreter and
+            its imports per row. Defaults to False.
 
     Returns:
         dict: row -> what the module's ``time_row`` returned.
@@ -99,6 +103,15 @@ def run_rows(module: str, rows: Sequence[str],
     Raises:
         JobError: a row failed (the message holds the end of its log).
     """
+    if in_process:
+        time_row = importlib.import_module(
+            f'mmcae.benchmark.{module}').time_row
+        # the same round trip through JSON as a child's arguments
+        return {
+            row: time_row(argparse.Namespace(
+                **json.loads(json.dumps(dict(vars(args), only=row)))))
+            for row in rows
+        }
     import torch
 
     # the parent's thread count: what a child would pick by default

@@ -1,27 +1,29 @@
 """``pretrained_vs_random.py ccmim`` end to end on the small demo set (a
 short pretraining, no probes): the run starts from the saved initial
 weights, logs both terms every step, and reports the fixed-division losses
-of both models."""
+of both models. The sub-command runs in this process (the training run is
+still a tools/train.py process of its own); the tool's command line is run
+for real in test_unissl.py."""
 import json
 import math
 
 import torch
 
-from tests.helpers import run_python_tool
+from mmcae.benchmark import ccmim, cli
 
 
-def test_ccmim_demo_short_run(tmp_path, small_demo_imagenet):
+def test_ccmim_demo_short_run(tmp_path, small_demo_imagenet, capsys,
+                              endless_sampler_config):
     out = tmp_path / 'results.json'
-    result = run_python_tool(
-        'tools/benchmark/pretrained_vs_random.py', 'ccmim', '--data-root',
-        small_demo_imagenet, '--iters', '30', '--skip-probe',
-        # 6 steps per epoch of the 48 small-set images (mmengine sleeps 2 s
-        # at each epoch end)
+    status = cli.main('pretrained_vs_random.py', 'a tool', {'ccmim': ccmim}, [
+        'ccmim', '--data-root', small_demo_imagenet, '--iters', '30',
+        '--skip-probe',
+        '--config', endless_sampler_config(ccmim.CONFIG),
         '--batch-size', '8',
         '--eval-images', '64', '--divisions', '1', '--work-dir',
-        str(tmp_path / 'work'), '--out', str(out))
-    log = result.stdout + result.stderr
-    assert result.returncode in (0, 1), log[-3000:]
+        str(tmp_path / 'work'), '--out', str(out)])
+    stdout, stderr = capsys.readouterr()
+    assert status in (0, 1), (stdout + stderr)[-3000:]
     summary = json.loads(out.read_text())
     assert summary['logged']['loss_rec']['steps'] == 30
     assert summary['eval_images'] == 16  # the small set's val split
@@ -36,5 +38,5 @@ def test_ccmim_demo_short_run(tmp_path, small_demo_imagenet):
     # reconstruction falls within 30 steps; the table names every row
     assert summary['checks']['logged L_rec lower']
     assert summary['checks']['fixed-division L_rec lower']
-    assert '| L_NCE, fixed random divisions |' in result.stdout
+    assert '| L_NCE, fixed random divisions |' in stdout
     assert 'linear probe' not in summary['checks']

@@ -1,7 +1,9 @@
 """The three demo evaluation configs that ``pretrained_vs_random.py
 classification`` runs (linear probe, attentive probe, fine-tuning) through
 tools/train.py, from a full CAE pretraining checkpoint of the demo CAE
-config, on the 'small' demo ImageNet set."""
+config, on the 'small' demo ImageNet set. The runs call tools/train.py's
+entry point in this process (its command line is run for real in
+tests/test_tools)."""
 import glob
 import os.path as osp
 import re
@@ -13,7 +15,8 @@ from mmengine.registry import DefaultScope
 
 from mmcae.benchmark.classification import CONFIGS as BENCHMARK_CONFIGS
 from mmcae.benchmark.classification import PRETRAIN_CONFIG
-from tests.helpers import REPO_ROOT, run_python_tool
+from mmcae.utils.cli import run_train
+from tests.helpers import REPO_ROOT
 
 #: protocol -> its demo config (the name's second field)
 CONFIGS = {
@@ -54,7 +57,8 @@ def test_one_demo_config_per_protocol():
 
 @pytest.mark.parametrize('protocol', sorted(CONFIGS))
 def test_demo_protocol_trains_and_evaluates(tmp_path, protocol,
-                                            demo_and_cae_checkpoint):
+                                            demo_and_cae_checkpoint,
+                                            engine_tool_in_process):
     data_root, checkpoint, encoder = demo_and_cae_checkpoint
     work_dir = tmp_path / protocol
     options = [
@@ -65,11 +69,11 @@ def test_demo_protocol_trains_and_evaluates(tmp_path, protocol,
         'train_dataloader.batch_size=16', 'train_cfg.max_epochs=2',
         'train_cfg.val_interval=2', 'default_hooks.logger.interval=1'
     ]
-    result = run_python_tool('tools/train.py', CONFIGS[protocol],
-                             '--work-dir', str(work_dir), '--cfg-options',
-                             *options)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-4000:]
+    status, out, err = engine_tool_in_process(
+        run_train, CONFIGS[protocol], '--work-dir', str(work_dir),
+        '--cfg-options', *options)
+    log = out + err
+    assert status == 0, log[-4000:]
     assert f"loading '{checkpoint}' (mmcae layout) into ViT" in log
     losses = [float(x) for x in re.findall(r'\bloss: ([0-9.]+)', log)]
     assert len(losses) == 6 and all(0 < x < 10 for x in losses), losses

@@ -7,16 +7,17 @@ import math
 
 import torch
 
+from mmcae.benchmark import unissl
 from tests.helpers import run_python_tool
 
 
-def test_unissl_demo_short_run(tmp_path, small_demo_imagenet):
+def test_unissl_demo_short_run(tmp_path, small_demo_imagenet,
+                               endless_sampler_config):
     out = tmp_path / 'results.json'
     result = run_python_tool(
         'tools/benchmark/pretrained_vs_random.py', 'unissl', '--data-root',
         small_demo_imagenet, '--iters', '30', '--skip-probe',
-        # 6 steps per epoch of the 48 small-set images (mmengine sleeps 2 s
-        # at each epoch end)
+        '--config', endless_sampler_config(unissl.CONFIG),
         '--batch-size', '8', '--eval-images', '64', '--work-dir',
         str(tmp_path / 'work'), '--out', str(out))
     log = result.stdout + result.stderr

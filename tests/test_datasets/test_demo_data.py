@@ -35,11 +35,33 @@ def _all_files(root):
         for folder, _, names in os.walk(root) for name in names)
 
 
-def test_same_seed_same_bytes_other_seed_differs(demo, tmp_path):
-    again = str(tmp_path / 'again')
-    result = run_python_tool('tools/misc/make_demo_data.py', '--out', again,
-                             '--seed', '0', '--size', 'small')
-    assert result.returncode == 0, result.stderr[-2000:]
+@pytest.fixture(scope='module')
+def written_apart(tmp_path_factory):
+    """The two sets written by separate tool runs, as the quickstart writes
+    them in parallel processes (with the default seed, 0); returns the root
+    and whether each set was stamped complete (for seed 0 and 'small', for
+    seed 1, for 'medium') before and after its run."""
+    from mmcae.datasets.demo import demo_set_complete
+    apart = str(tmp_path_factory.mktemp('apart'))
+    stamps = {}
+    for demo_set in ('scenes', 'imagenet'):
+        before = demo_set_complete(apart, demo_set, 0, 'small')
+        result = run_python_tool('tools/misc/make_demo_data.py', '--out',
+                                 apart, '--size', 'small', '--sets',
+                                 demo_set)
+        assert result.returncode == 0, result.stderr[-2000:]
+        stamps[demo_set] = dict(
+            before=before,
+            after=demo_set_complete(apart, demo_set, 0, 'small'),
+            other_seed=demo_set_complete(apart, demo_set, 1, 'small'),
+            other_size=demo_set_complete(apart, demo_set, 0, 'medium'))
+    return apart, stamps
+
+
+def test_same_seed_same_bytes_other_seed_differs(demo, written_apart,
+                                                 tmp_path):
+    # the tool's seed-0 sets (another process) against make_demo_data's
+    again, _ = written_apart
     files = _all_files(demo)
     assert files == _all_files(again) and len(files) > 100
     _, mismatch, errors = filecmp.cmpfiles(demo, again, files, shallow=False)
@@ -52,31 +74,31 @@ def test_same_seed_same_bytes_other_seed_differs(demo, tmp_path):
     assert set(images) <= set(mismatch)
 
 
-def test_sets_written_apart_are_the_same_bytes_and_stamped(demo, tmp_path):
+def test_sets_written_apart_are_the_same_bytes_and_stamped(
+        demo, written_apart):
     """The quickstart writes the two sets in parallel processes: the same
     bytes as one call, and a stamp that says each set is complete."""
-    from mmcae.datasets.demo import demo_set_complete
-    apart = str(tmp_path / 'apart')
+    apart, stamps = written_apart
     for demo_set in ('scenes', 'imagenet'):
-        assert not demo_set_complete(apart, demo_set, 0, 'small')
-        result = run_python_tool('tools/misc/make_demo_data.py', '--out',
-                                 apart, '--size', 'small', '--sets',
-                                 demo_set)
-        assert result.returncode == 0, result.stderr[-2000:]
-        assert demo_set_complete(apart, demo_set, 0, 'small')
-        assert not demo_set_complete(apart, demo_set, 1, 'small')
-        assert not demo_set_complete(apart, demo_set, 0, 'medium')
+        assert not stamps[demo_set]['before']
+        assert stamps[demo_set]['after']
+        assert not stamps[demo_set]['other_seed']
+        assert not stamps[demo_set]['other_size']
     files = _all_files(demo)
     assert _all_files(apart) == files
     _, mismatch, errors = filecmp.cmpfiles(demo, apart, files, shallow=False)
     assert mismatch == [] and errors == []
     # a complete set is left alone (no file is rewritten)
     probe = osp.join(apart, 'imagenet', 'meta', 'train.txt')
+    mtime = os.stat(probe).st_mtime
     os.utime(probe, (0, 0))
-    result = run_python_tool('tools/misc/make_demo_data.py', '--out', apart,
-                             '--size', 'small', '--skip-complete')
-    assert result.returncode == 0 and 'already complete' in result.stdout
-    assert os.stat(probe).st_mtime == 0
+    try:
+        result = run_python_tool('tools/misc/make_demo_data.py', '--out',
+                                 apart, '--size', 'small', '--skip-complete')
+        assert result.returncode == 0 and 'already complete' in result.stdout
+        assert os.stat(probe).st_mtime == 0
+    finally:  # the other tests read these sets
+        os.utime(probe, (mtime, mtime))
     with pytest.raises(ValueError, match='unknown demo sets'):
         make_demo_data(apart, sets=['imagenet', 'cityscapes'])
 

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from mmcae.checkpoint.reader import load_local_checkpoint
+from mmcae.utils.cli import run_train
 
 from tests.helpers import run_python_tool
 
@@ -34,6 +35,20 @@ def _train(work_dir, data_root, *options, resume=None, config=CONFIG):
         *options
     ]
     return run_python_tool(*args, timeout=600)
+
+
+def _train_here(run_tool, work_dir, data_root, *options, resume=None):
+    """:func:`_train` through the tool's entry point in this process (for
+    runs that no kill ends and whose losses need not match another
+    process's bit for bit); returns ``(exit status, stdout, stderr)``."""
+    args = [CONFIG, '--work-dir', str(work_dir)]
+    if resume is not None:
+        args += ['--resume'] + ([] if resume == 'auto' else [str(resume)])
+    args += [
+        '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+        *options
+    ]
+    return run_tool(run_train, *args)
 
 
 def _losses(work_dir):
@@ -69,24 +84,56 @@ def uninterrupted(tmp_path_factory, tiny_imagenet):
     return str(work_dir), losses
 
 
-def test_kill_at_an_iteration_then_resume_equals_uninterrupted(
-        tmp_path, tiny_imagenet, uninterrupted):
-    _, expected = uninterrupted
-    work_dir = tmp_path / 'killed'
-    kill_at = ITERS_PER_EPOCH + 3  # in epoch 2, after epoch_1.pth
-    killed = _train(work_dir, tiny_imagenet,
-                    f'custom_hooks.1.at_iter={kill_at}')
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-4000:]
-    before = _losses(work_dir)
-    assert sorted(before) == list(range(1, kill_at + 1))
-    assert _checkpoints(work_dir) == ['epoch_1.pth']
+KILL_AT = ITERS_PER_EPOCH + 3  # in epoch 2, after epoch_1.pth
 
-    resumed = _train(work_dir, tiny_imagenet, resume='auto')
-    assert resumed.returncode == 0, resumed.stderr[-4000:]
-    after = _losses(work_dir)
+
+@pytest.fixture(scope='module')
+def killed_twice(tmp_path_factory, tiny_imagenet):
+    """One work dir through both kills, each observed as it happened: a
+    run killed after iteration KILL_AT; its resumed run killed halfway
+    through writing epoch_3.pth (its 2nd save, after epoch_2.pth); the
+    final resume. (Each kill needs a run to resume from; sharing the
+    middle one saves a training process.)"""
+    work_dir = tmp_path_factory.mktemp('killed_twice')
+    seen = {}
+    seen['at_iter'] = _train(work_dir, tiny_imagenet,
+                             f'custom_hooks.1.at_iter={KILL_AT}')
+    seen['losses_at_iter'] = _losses(work_dir)
+    seen['checkpoints_at_iter'] = _checkpoints(work_dir)
+    seen['at_save'] = _train(work_dir, tiny_imagenet,
+                             'custom_hooks.2.at_save=2', resume='auto')
+    seen['losses_at_save'] = _losses(work_dir)
+    seen['checkpoints_at_save'] = _checkpoints(work_dir)
+    seen['record_at_save'] = _record(work_dir)
+    seen['epoch_2_meta'] = load_local_checkpoint(
+        str(work_dir / 'epoch_2.pth'))['meta']
+    seen['resumed'] = _train(work_dir, tiny_imagenet, resume='auto')
+    seen['losses'] = _losses(work_dir)
+    seen['checkpoints'] = _checkpoints(work_dir)
+    seen['record'] = _record(work_dir)
+    return seen
+
+
+def test_kill_at_an_iteration_then_resume_equals_uninterrupted(
+        killed_twice, uninterrupted):
+    _, expected = uninterrupted
+    killed = killed_twice['at_iter']
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-4000:]
+    before = killed_twice['losses_at_iter']
+    assert sorted(before) == list(range(1, KILL_AT + 1))
+    assert killed_twice['checkpoints_at_iter'] == ['epoch_1.pth']
+
+    # the resumed run (ended by the second kill, in epoch 3's checkpoint,
+    # after iterations 5-12) and the final one
+    resumed = killed_twice['at_save']
+    assert resumed.returncode == -signal.SIGKILL, resumed.stderr[-4000:]
+    assert 'resumed epoch: 1' in resumed.stdout + resumed.stderr
+    after = killed_twice['losses_at_save']
+    assert sorted(after) == list(range(1, 3 * ITERS_PER_EPOCH + 1))
     # the killed run and the resumed one give exactly the uninterrupted
     # run's losses (same generators, same data order, same workers' draws)
-    assert after == expected
+    assert after == {i: expected[i] for i in after}
+    assert killed_twice['losses'] == expected
     assert {i: before[i] for i in before} == {i: expected[i] for i in before}
 
 
@@ -111,40 +158,38 @@ def test_iteration_based_resume_is_exact_with_data_in_the_main_process(
 
 
 def test_kill_while_saving_keeps_the_last_complete_checkpoint(
-        tmp_path, tiny_imagenet, uninterrupted):
+        killed_twice, uninterrupted):
     _, expected = uninterrupted
-    work_dir = tmp_path / 'killed_saving'
-    killed = _train(work_dir, tiny_imagenet,
-                    'custom_hooks.2.at_save=3')
+    killed = killed_twice['at_save']
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-4000:]
     # max_keep_ckpts=1: epoch_2 is kept until epoch_3 is complete
-    assert _checkpoints(work_dir) == ['epoch_2.pth', 'epoch_3.pth.partial']
-    assert osp.basename(_record(work_dir)) == 'epoch_2.pth'
-    assert load_local_checkpoint(
-        str(work_dir / 'epoch_2.pth'))['meta']['epoch'] == 2
+    assert killed_twice['checkpoints_at_save'] == [
+        'epoch_2.pth', 'epoch_3.pth.partial'
+    ]
+    assert osp.basename(killed_twice['record_at_save']) == 'epoch_2.pth'
+    assert killed_twice['epoch_2_meta']['epoch'] == 2
 
-    resumed = _train(work_dir, tiny_imagenet, resume='auto')
+    resumed = killed_twice['resumed']
     assert resumed.returncode == 0, resumed.stderr[-4000:]
     log = resumed.stdout + resumed.stderr
     assert 'epoch_3.pth.partial' in log  # named when it is cleaned up
     assert 'resumed epoch: 2' in log
-    assert _checkpoints(work_dir) == ['epoch_4.pth']
-    assert osp.basename(_record(work_dir)) == 'epoch_4.pth'
-    assert _losses(work_dir) == expected
+    assert killed_twice['checkpoints'] == ['epoch_4.pth']
+    assert osp.basename(killed_twice['record']) == 'epoch_4.pth'
+    assert killed_twice['losses'] == expected
 
 
 def test_nan_stops_the_run_and_keeps_the_last_finite_checkpoint(
-        tmp_path, tiny_imagenet):
+        tmp_path, tiny_imagenet, engine_tool_in_process):
     work_dir = tmp_path / 'nan'
     nan_at = ITERS_PER_EPOCH + 2
-    result = _train(work_dir, tiny_imagenet,
-                    'default_hooks.checkpoint.max_keep_ckpts=2',
-                    f'custom_hooks.3.at_iter={nan_at}')
-    assert result.returncode == 2, result.stderr[-4000:]
-    message = [
-        line for line in result.stderr.splitlines() if 'error:' in line
-    ]
-    assert len(message) == 1, result.stderr[-4000:]
+    status, _, stderr = _train_here(
+        engine_tool_in_process, work_dir, tiny_imagenet,
+        'default_hooks.checkpoint.max_keep_ckpts=2',
+        f'custom_hooks.3.at_iter={nan_at}')
+    assert status == 2, stderr[-4000:]
+    message = [line for line in stderr.splitlines() if 'error:' in line]
+    assert len(message) == 1, stderr[-4000:]
     assert f'training stopped at iteration {nan_at}' in message[0]
     assert 'non-finite loss' in message[0]
     assert 'epoch_1.pth' in message[0]
@@ -161,7 +206,7 @@ def test_nan_stops_the_run_and_keeps_the_last_finite_checkpoint(
 
 @pytest.mark.parametrize('how', ['explicit', 'auto'])
 def test_resume_never_executes_the_checkpoints_config(
-        tmp_path, tiny_imagenet, uninterrupted, how):
+        tmp_path, tiny_imagenet, uninterrupted, engine_tool_in_process, how):
     source_dir, _ = uninterrupted
     work_dir = tmp_path / 'work'
     os.makedirs(work_dir)
@@ -174,9 +219,11 @@ def test_resume_never_executes_the_checkpoints_config(
     (work_dir / 'last_checkpoint').write_text(poisoned)
     shutil.copy(osp.join(source_dir, 'losses.jsonl'), work_dir)
 
-    result = _train(work_dir, tiny_imagenet, 'train_cfg.max_epochs=5',
-                    resume=poisoned if how == 'explicit' else 'auto')
-    assert result.returncode == 0, result.stderr[-4000:]
+    status, stdout, stderr = _train_here(
+        engine_tool_in_process, work_dir, tiny_imagenet,
+        'train_cfg.max_epochs=5',
+        resume=poisoned if how == 'explicit' else 'auto')
+    assert status == 0, stderr[-4000:]
     assert not marker.exists()
-    assert "meta['config'] ignored" in result.stdout + result.stderr
+    assert "meta['config'] ignored" in stdout + stderr
     assert max(_losses(work_dir)) == 5 * ITERS_PER_EPOCH

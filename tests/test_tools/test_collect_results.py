@@ -28,10 +28,14 @@ def test_command_line_user_error(tmp_path):
     assert result.stdout == ''
 
 
-def test_real_train_and_test_run(tmp_path, capsys):
+def test_real_train_and_test_run(tmp_path, capsys, engine_tool_in_process):
     """mmengine's own files: tools/train.py (1 epoch, validation at its
-    end), then tools/test.py on its checkpoint, in one work dir."""
+    end), then tools/test.py on its checkpoint, in one work dir. Both
+    tools' entry points run in this process (their command lines are run
+    for real in tests/test_tools/test_train_tool.py and the demo config
+    tests): the files are the same, without seconds of imports per run."""
     from mmcae.datasets.demo import make_demo_data
+    from mmcae.utils.cli import run_test, run_train
     root = write_model_index(str(tmp_path / 'root'))
     make_demo_data(str(tmp_path / 'demo'), size='small')
     data_root = str(tmp_path / 'demo' / 'imagenet')
@@ -40,12 +44,12 @@ def test_real_train_and_test_run(tmp_path, capsys):
         f'{split}_dataloader.dataset.data_root={data_root}'
         for split in ('train', 'val', 'test')
     ] + ['model.backbone.init_cfg=None']
-    result = run_python_tool(
-        'tools/train.py', DEMO_LINEAR, '--work-dir', work_dir,
-        '--cfg-options', *options, 'train_cfg.max_epochs=1',
-        'train_cfg.val_interval=1', 'train_dataloader.batch_size=16')
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    status, out, err = engine_tool_in_process(
+        run_train, DEMO_LINEAR, '--work-dir', work_dir, '--cfg-options',
+        *options, 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'train_dataloader.batch_size=16', prog='tools/train.py')
+    log = out + err
+    assert status == 0, log[-3000:]
     logged = re.findall(r'Epoch\(val\).*accuracy/top1: ([0-9.]+)', log)
     assert len(logged) == 1
 
@@ -62,11 +66,12 @@ def test_real_train_and_test_run(tmp_path, capsys):
         float(logged[0]), abs=1e-4)
     assert f'{float(logged[0]):.2f} (50.0, ' in out
 
-    result = run_python_tool(
-        'tools/test.py', DEMO_LINEAR, osp.join(work_dir, 'epoch_1.pth'),
-        '--work-dir', work_dir, '--cfg-options', *options)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    status, out, err = engine_tool_in_process(
+        run_test, DEMO_LINEAR, osp.join(work_dir, 'epoch_1.pth'),
+        '--work-dir', work_dir, '--cfg-options', *options,
+        prog='tools/test.py')
+    log = out + err
+    assert status == 0, log[-3000:]
     logged = re.findall(r'Epoch\(test\).*accuracy/top1: ([0-9.]+)', log)
     assert len(logged) == 1
     assert main([work_dir, '--metafile-root', root, '--json',

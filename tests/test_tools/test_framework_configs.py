@@ -1,13 +1,18 @@
 """One train tool and one test tool for every framework: tiny mmseg and
 mmdet configs train for 2 iterations and are evaluated from the saved
-checkpoint, on data the tests generate."""
+checkpoint, on data the tests generate.
+
+The tools' entry points (``mmcae.utils.cli.run_train`` / ``run_test``) run
+in this process, as ``tools/train.py`` / ``tools/test.py`` call them: the
+command lines themselves are run for real by the demo config tests
+(tests/test_configs) and tests/test_tools/test_train_tool.py, and a fresh
+interpreter per run would only add seconds of imports."""
 import os.path as osp
 
 import pytest
 
 from mmcae.checkpoint.reader import load_local_checkpoint
-
-from tests.helpers import run_python_tool
+from mmcae.utils.cli import run_test, run_train
 
 CASES = {
     'mmseg': ('tests/data/configs/tiny_fcn_seg.py', 'tiny_ade', 'mIoU'),
@@ -17,7 +22,8 @@ CASES = {
 
 
 @pytest.mark.parametrize('framework', sorted(CASES))
-def test_train_and_test_tools(framework, tmp_path, request):
+def test_train_and_test_tools(framework, tmp_path, request,
+                              engine_tool_in_process):
     config, data_fixture, metric = CASES[framework]
     data_root = request.getfixturevalue(data_fixture)
     paths = [
@@ -29,18 +35,19 @@ def test_train_and_test_tools(framework, tmp_path, request):
         paths.append(f'test_evaluator.ann_file={ann_file}')
     work_dir = str(tmp_path / 'work')
 
-    trained = run_python_tool('tools/train.py', config, '--work-dir', work_dir,
-                              '--cfg-options', *paths)
-    assert trained.returncode == 0, trained.stderr[-4000:]
-    assert 'rank 0/1 finished: iter 2' in trained.stdout
+    status, out, err = engine_tool_in_process(
+        run_train, config, '--work-dir', work_dir, '--cfg-options', *paths,
+        prog='tools/train.py')
+    assert status == 0, err[-4000:]
+    assert 'rank 0/1 finished: iter 2' in out
     checkpoint = load_local_checkpoint(
         osp.join(work_dir, 'iter_2.pth'), trust=False)
     assert checkpoint['meta']['iter'] == 2
     assert any(k.startswith('backbone.') for k in checkpoint['state_dict'])
 
-    tested = run_python_tool('tools/test.py', config,
-                             osp.join(work_dir, 'iter_2.pth'), '--work-dir',
-                             str(tmp_path / 'test'), '--cfg-options', *paths)
-    assert tested.returncode == 0, tested.stderr[-4000:]
-    log = tested.stdout + tested.stderr
+    status, out, err = engine_tool_in_process(
+        run_test, config, osp.join(work_dir, 'iter_2.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *paths, prog='tools/test.py')
+    assert status == 0, err[-4000:]
+    log = out + err
     assert metric in log, log[-3000:]

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from mmcae.checkpoint.reader import load_local_checkpoint
+from mmcae.utils.cli import run_test, run_train
 
 from tests.helpers import free_port, run_cmd, run_python_tool
 
@@ -123,50 +124,58 @@ def test_dist_train_two_processes_on_cpu(tmp_path, tiny_imagenet):
     assert 'accuracy/top1' in tested.stdout + tested.stderr
 
 
-@pytest.mark.parametrize('script', ['tools/train.py', 'tools/test.py'])
-def test_missing_config_is_one_clear_error(script):
+# The error paths below run the tools' entry points in this process
+# (engine_tool_in_process); the command lines themselves are run for real
+# above.
+
+
+@pytest.mark.parametrize('tool', ['train', 'test'])
+def test_missing_config_is_one_clear_error(engine_tool_in_process, tool):
     args = ['configs/no_such_config.py']
-    if script == 'tools/test.py':
+    if tool == 'test':
         args.append('no_such_checkpoint.pth')
-    result = run_python_tool(script, *args)
-    assert result.returncode == 2
-    assert "config file not found: 'configs/no_such_config.py'" in \
-        result.stderr
-    assert 'Traceback' not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    entry = run_train if tool == 'train' else run_test
+    status, _, stderr = engine_tool_in_process(
+        entry, *args, prog=f'tools/{tool}.py')
+    assert status == 2
+    assert "config file not found: 'configs/no_such_config.py'" in stderr
+    assert 'Traceback' not in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
 
-def test_test_tool_missing_checkpoint():
-    result = run_python_tool('tools/test.py', CONFIG, 'no_such_checkpoint.pth')
-    assert result.returncode == 2
-    assert "checkpoint file not found: 'no_such_checkpoint.pth'" in \
-        result.stderr
-    assert 'Traceback' not in result.stderr
+def test_test_tool_missing_checkpoint(engine_tool_in_process):
+    status, _, stderr = engine_tool_in_process(
+        run_test, CONFIG, 'no_such_checkpoint.pth', prog='tools/test.py')
+    assert status == 2
+    assert "checkpoint file not found: 'no_such_checkpoint.pth'" in stderr
+    assert 'Traceback' not in stderr
 
 
-def test_resume_with_nothing_to_resume(tmp_path):
+def test_resume_with_nothing_to_resume(tmp_path, engine_tool_in_process):
     empty = tmp_path / 'empty_work_dir'
     empty.mkdir()
-    result = run_python_tool('tools/train.py', CONFIG, '--resume',
-                             '--work-dir', str(empty))
-    assert result.returncode == 2
-    assert f"nothing to resume in work dir '{empty}'" in result.stderr
-    assert 'Traceback' not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    status, _, stderr = engine_tool_in_process(run_train, CONFIG, '--resume',
+                                               '--work-dir', str(empty))
+    assert status == 2
+    assert f"nothing to resume in work dir '{empty}'" in stderr
+    assert 'Traceback' not in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
     missing = tmp_path / 'nope.pth'
-    result = run_python_tool('tools/train.py', CONFIG, '--resume',
-                             str(missing), '--work-dir', str(empty))
-    assert result.returncode == 2
-    assert f"checkpoint file not found: '{missing}'" in result.stderr
+    status, _, stderr = engine_tool_in_process(run_train, CONFIG, '--resume',
+                                               str(missing), '--work-dir',
+                                               str(empty))
+    assert status == 2
+    assert f"checkpoint file not found: '{missing}'" in stderr
 
 
-def test_unknown_mmcae_type_names_key_and_close_match(tmp_path):
-    result = run_python_tool('tools/train.py', PROBE_CONFIG, '--work-dir',
-                             str(tmp_path), '--cfg-options',
-                             'model.backbone.type=mmcae.ResumeProbeHok')
-    assert result.returncode == 2
-    assert "model.backbone.type = 'mmcae.ResumeProbeHok'" in result.stderr
-    assert "Did you mean 'mmcae.ResumeProbeHook'" in result.stderr
-    assert 'Traceback' not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_unknown_mmcae_type_names_key_and_close_match(tmp_path,
+                                                      engine_tool_in_process):
+    status, _, stderr = engine_tool_in_process(
+        run_train, PROBE_CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
+        'model.backbone.type=mmcae.ResumeProbeHok')
+    assert status == 2
+    assert "model.backbone.type = 'mmcae.ResumeProbeHok'" in stderr
+    assert "Did you mean 'mmcae.ResumeProbeHook'" in stderr
+    assert 'Traceback' not in stderr
+    assert len(stderr.strip().splitlines()) == 1

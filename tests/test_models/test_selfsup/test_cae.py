@@ -281,29 +281,28 @@ def test_tiny_cae_learns_on_demo_images():
                                                                   trained)
 
 
-def test_pretraining_run_and_its_checkpoint_as_a_backbone(tmp_path):
+def test_pretraining_run_and_its_checkpoint_as_a_backbone(
+        tmp_path, small_demo_sets, engine_tool_in_process, capsys):
     """tools/train.py on the demo CAE config, then the converter turns the
-    full pretraining checkpoint into a backbone with zero missing keys."""
-    from mmcae.datasets.demo import make_demo_data
-    from mmcae.models import ViT
+    full pretraining checkpoint into a backbone with zero missing keys.
 
-    from tests.helpers import run_python_tool
-    make_demo_data(str(tmp_path / 'demo'), size='small', sets=('imagenet', ))
+    Both tools' entry points run in this process (their command lines are
+    run for real in tests/test_tools and tests/test_checkpoint)."""
+    from mmcae.checkpoint.cli import convert_main
+    from mmcae.models import ViT
+    from mmcae.utils.cli import run_train
     config = 'configs/cae/cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py'
     work_dir = tmp_path / 'work'
-    trained = run_python_tool(
-        'tools/train.py', config, '--work-dir', str(work_dir),
-        '--cfg-options',
-        f'train_dataloader.dataset.data_root={tmp_path / "demo/imagenet"}',
+    status, out, err = engine_tool_in_process(
+        run_train, config, '--work-dir', str(work_dir), '--cfg-options',
+        f'train_dataloader.dataset.data_root={small_demo_sets}/imagenet',
         'train_cfg.max_epochs=1')
-    assert trained.returncode == 0, trained.stderr[-3000:]
-    log = trained.stdout + trained.stderr
+    log = out + err
+    assert status == 0, log[-3000:]
     assert 'loss_main' in log and 'loss_align' in log
     converted = tmp_path / 'backbone.pth'
-    result = run_python_tool('tools/model_converters/convert_checkpoint.py',
-                             str(work_dir / 'epoch_1.pth'), str(converted))
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert 'mmcae ->' in result.stdout
+    convert_main([str(work_dir / 'epoch_1.pth'), str(converted)])
+    assert 'mmcae ->' in capsys.readouterr().out
     backbone = ViT(
         arch=dict(embed_dims=64, num_layers=4, num_heads=4,
                   mlp_hidden_dims=256),

@@ -14,14 +14,13 @@ from tests.helpers import free_port, run_cmd
 CONFIG = 'configs/unissl/unissl_vit-tiny-p8_1xb32-200i_demo-in1k.py'
 
 
-def test_two_process_training_with_frozen_prototypes(tmp_path):
-    from mmcae.datasets.demo import make_demo_data
-    make_demo_data(str(tmp_path / 'demo'), size='small', sets=('imagenet', ))
+def test_two_process_training_with_frozen_prototypes(tmp_path,
+                                                     small_demo_sets):
     work_dir = str(tmp_path / 'dist')
     result = run_cmd([
         'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
         '--cfg-options',
-        f'train_dataloader.dataset.data_root={tmp_path}/demo/imagenet',
+        f'train_dataloader.dataset.data_root={small_demo_sets}/imagenet',
         'train_dataloader.batch_size=8', 'train_cfg.max_iters=3',
         'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
         'param_scheduler.1.end=3', 'param_scheduler.1.T_max=2',
