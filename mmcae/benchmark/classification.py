@@ -42,7 +42,7 @@ import time
 from collections import defaultdict
 from typing import Dict, List, Optional
 
-from mmcae.runs.jobs import TrainJob, run_all
+from mmcae.runs.jobs import TrainJob, add_job_arguments, run_all
 from mmcae.runs.scalars import loss_window, scalar_records, values
 from mmcae.utils.errors import UserError
 
@@ -90,12 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         '--seeds', type=int, nargs='+', default=[0, 1, 2],
         help='one pair of runs per seed and protocol; the verdict is on '
         'the mean top-1 (default 0 1 2)')
-    parser.add_argument(
-        '--threads', type=int, default=1,
-        help='threads of each run (OMP_NUM_THREADS); default 1')
-    parser.add_argument(
-        '--sequential', action='store_true',
-        help='one run after the other instead of side by side')
+    add_job_arguments(parser)
     parser.add_argument(
         '--work-dir', default=osp.join('work_dirs', 'eval_protocols_demo'))
     parser.add_argument('--out', help='write the results as JSON here')

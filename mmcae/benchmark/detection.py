@@ -42,7 +42,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-from mmcae.runs.jobs import REPO_ROOT, TrainJob, run_all
+from mmcae.runs.jobs import REPO_ROOT, TrainJob, add_job_arguments, run_all
 from mmcae.runs.scalars import scalar_records, values
 from mmcae.utils.errors import UserError
 
@@ -77,13 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='attention heads of the encoder (default: 4 for a 64-d '
         'encoder, else embed_dims / 64)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--threads', type=int, default=1,
-        help='threads of each run (OMP_NUM_THREADS); default 1')
-    parser.add_argument(
-        '--sequential', action='store_true',
-        help='one run after the other (default: both at once, which on 2 '
-        'cores with --threads 1 is the fastest)')
+    add_job_arguments(parser)
     parser.add_argument(
         '--work-dir', default='work_dirs/dense_det_demo',
         help='where the runs write; default work_dirs/dense_det_demo')

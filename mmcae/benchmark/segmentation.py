@@ -43,7 +43,7 @@ import os.path as osp
 import sys
 from typing import Dict, List
 
-from mmcae.runs.jobs import TrainJob, run_all
+from mmcae.runs.jobs import TrainJob, add_job_arguments, run_all
 from mmcae.runs.scalars import last_record_with, loss_window, scalar_records
 from mmcae.utils.errors import UserError
 
@@ -66,13 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--warmup', type=int, default=20, help='linear warmup iterations')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--threads', type=int, default=1,
-        help='threads of each run (OMP_NUM_THREADS); default 1')
-    parser.add_argument(
-        '--sequential', action='store_true',
-        help='one run after the other instead of side by side (on 2 '
-        'cores, side by side with --threads 1 is the fastest)')
+    add_job_arguments(parser)
     parser.add_argument(
         '--work-dir', default=osp.join('work_dirs', 'dense_seg_demo'))
     parser.add_argument('--out', help='write the results as JSON here')

@@ -233,6 +233,18 @@ class TestJob(TrainJob):
         return [self.config, self.checkpoint]
 
 
+def add_job_arguments(parser) -> None:
+    """``--threads`` and ``--sequential``: the options of :func:`run_all`
+    and :func:`job_env` that every side-by-side benchmark offers."""
+    parser.add_argument(
+        '--threads', type=int, default=1,
+        help='threads of each run (OMP_NUM_THREADS); default 1')
+    parser.add_argument(
+        '--sequential', action='store_true',
+        help='one run after the other instead of side by side (on 2 '
+        'cores, side by side with --threads 1 is the fastest)')
+
+
 def run_all(jobs: Sequence[Job],
             sequential: bool = False,
             timeout: Optional[float] = None) -> Dict[str, object]:
