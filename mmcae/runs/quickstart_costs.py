@@ -23,6 +23,8 @@ import os
 import os.path as osp
 from typing import Dict
 
+from mmcae.checkpoint.atomic import write_bytes_atomically
+
 #: process start (interpreter, torch, mmengine, registries) of any step
 STARTUP_SECONDS = 10.
 #: configured seconds per unit before a run was measured in the work dir:
@@ -124,5 +126,7 @@ def record_durations(steps: Dict, settings) -> None:
             mode[name] = dict(seconds=round(step.seconds, 2),
                               units=step.units)
     os.makedirs(settings.work_dir, exist_ok=True)
-    with open(osp.join(settings.work_dir, DURATIONS_FILE), 'w') as f:
-        json.dump(durations, f, indent=2)
+    # written whole or not at all: a run killed here keeps the old file
+    write_bytes_atomically(
+        osp.join(settings.work_dir, DURATIONS_FILE),
+        json.dumps(durations, indent=2).encode())
