@@ -8,6 +8,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+@pytest.fixture(autouse=True, scope='session')
+def _logger_outside_capsys():
+    """mmengine's current logger writes to the ``sys.stdout`` of the moment
+    it is made; made in a test that captures output (capsys), it would
+    write to a closed stream in every later test. Made here, before any
+    test captures, whatever the test order."""
+    from mmengine.logging import MMLogger
+    MMLogger.get_current_instance()
+
+
 @pytest.fixture
 def mmpretrain_scope():
     """mmpretrain as the default scope for one test, restored afterwards

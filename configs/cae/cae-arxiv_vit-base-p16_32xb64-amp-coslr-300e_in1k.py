@@ -1,6 +1,9 @@
+# CAE arXiv 2022 recipe: 75 of 196 patches masked, no drop path (App. A) in
+# the encoder nor, as the official code passes it on, in regressor / decoder.
 _base_ = './cae_vit-base-p16_32xb64-amp-coslr-300e_in1k.py'
 
-model = dict(backbone=dict(drop_path_rate=0.))
+model = dict(
+    backbone=dict(drop_path_rate=0.), neck=dict(drop_path_rate=0.))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),

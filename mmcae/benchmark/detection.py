@@ -110,20 +110,31 @@ def encoder_of_checkpoint(path: str,
     Args:
         path (str): a checkpoint in any layout mmcae's converter reads.
         num_heads (int, optional): attention heads (weights do not tell).
-            None: the demo encoder's 4 for a 64-d encoder, else one head per
-            64 channels (ViT-S/B/L convention).
+            None: what the file's format tells
+            (:func:`mmcae.checkpoint.architecture_facts`: relative position
+            tables, the official model's head count, e.g. 12 for a CAE or
+            MoCo v3 ViT-S, or the converter's record), else the demo
+            encoder's 4 for a 64-d encoder, else one head per 64 channels
+            (the timm ViT-S/B/L convention).
 
     Returns:
         dict: embed_dims, num_layers, num_heads, mlp_hidden_dims,
         patch_size, and qkv_bias ('qv' for separate q/v biases, 'qkv' or
         None) and layer_scale (whether it has gamma_1 / gamma_2).
     """
-    from mmcae.checkpoint import convert_vit_checkpoint, read_checkpoint
-    state_dict, _ = convert_vit_checkpoint(read_checkpoint(path))
+    from mmcae.checkpoint import (architecture_facts, convert_vit_checkpoint,
+                                  read_checkpoint)
+    from mmcae.checkpoint.load import recorded_source_facts
+    checkpoint = read_checkpoint(path)
+    state_dict, fmt = convert_vit_checkpoint(checkpoint)
     proj = state_dict['patch_embed.proj.weight']
     embed_dims = proj.shape[0]
     blocks = {int(key.split('.')[1]) for key in state_dict
               if key.startswith('blocks.')}
+    if num_heads is None:
+        recorded = recorded_source_facts(checkpoint)
+        num_heads = recorded.get('num_heads') or architecture_facts(
+            state_dict, recorded.get('format', fmt)).get('num_heads')
     if num_heads is None:
         num_heads = DEMO_ENCODER['num_heads'] if \
             embed_dims == DEMO_ENCODER['embed_dims'] else embed_dims // 64

@@ -12,9 +12,12 @@ module                 what it holds
 ``trust``              the trust opt-in: environment variable, tool flags
 ``install``            makes mmengine save and load through the above
 ``errors``             the error types (all are ``UserError``)
-``formats``            unwrapping and ViT layout detection
-``convert``            any published ViT layout -> :class:`mmcae.models.ViT`
-``load``               :func:`load_vit_pretrained` (convert + check + load)
+``formats``            unwrapping, ViT layout detection, the head counts
+                       of the official models per format
+``convert``            any published ViT layout -> :class:`mmcae.models.ViT`;
+                       the source's architecture facts
+``load``               :func:`load_vit_pretrained` (convert, check the
+                       architecture facts and keys, load)
 ``initializers``       ``mmcae.StrictPretrained`` / ``mmcae.ViTPretrained``
                        init types, for models that load their own weights
 ``dalle``              OpenAI's pickled DALL-E encoder -> state dict
@@ -49,8 +52,8 @@ install_safe_loading()
 
 #: the names of the modules that import mmcae.models, by module
 _IMPORTED_ON_USE = {
-    'convert': ('convert_vit_checkpoint', 'resize_position_tables',
-                'resize_relative_position_table'),
+    'convert': ('architecture_facts', 'convert_vit_checkpoint',
+                'resize_position_tables', 'resize_relative_position_table'),
     'load': ('load_vit_pretrained', ),
     'publish': ('build_published_checkpoint', 'code_version_meta',
                 'output_prefix', 'save_with_content_hash'),
@@ -75,7 +78,7 @@ __all__ = [
     'load_url_checkpoint', 'install_safe_loading', 'FORMATS',
     'detect_format', 'unwrap_state_dict', 'StateDictDiff', 'diff_state_dict',
     'load_weights_into', 'read_checkpoint', 'read_state_dict', 'strip_prefix',
-    'convert_vit_checkpoint', 'resize_position_tables',
+    'architecture_facts', 'convert_vit_checkpoint', 'resize_position_tables',
     'resize_relative_position_table', 'load_vit_pretrained',
     'StrictPretrainedInit', 'ViTPretrainedInit', 'load_openai_dalle_encoder',
     'build_published_checkpoint', 'code_version_meta', 'output_prefix',

@@ -8,7 +8,15 @@ through :func:`mmcae.utils.cli.run_tool` (a user error is one line, exit
 status 2). The tools' docstrings hold the usage. Every tool reads its input
 with :func:`~mmcae.checkpoint.read_checkpoint`; ``--trust`` is passed as
 ``True`` or ``None`` (not False), so that without it
-``MMCAE_TRUST_CHECKPOINTS`` decides.
+``MMCAE_TRUST_CHECKPOINTS`` decides; a refusal names the running tool's
+flag and the variable (:mod:`mmcae.checkpoint.trust`).
+
+``convert_checkpoint.py`` writes ``{'state_dict': ..., 'meta': ...}`` whose
+``meta['source']`` holds the source file, its format and its architecture
+facts (:func:`~mmcae.checkpoint.convert.architecture_facts`), checked by
+:func:`~mmcae.checkpoint.load_vit_pretrained` when the file is loaded.
+``--drop-dist-token`` drops a distilled DeiT's [DIST] token (kept by
+default) and records that it was asked for.
 """
 import argparse
 import os.path as osp
@@ -54,16 +62,47 @@ def build_convert_parser() -> argparse.ArgumentParser:
     parser.add_argument('--patch-size', type=int, default=16)
     parser.add_argument(
         '--dino-key', default='teacher', choices=('teacher', 'student'))
-    _add_trust(parser, 'the source needs full unpickling (pickled objects) '
-               'and you trust it')
+    parser.add_argument(
+        '--drop-dist-token',
+        action='store_true',
+        help="distilled DeiT: drop the [DIST] token and its position row "
+        '(for a ViT without with_dist_token; its features are then not the '
+        "original's). By default they are kept")
+    _add_trust(parser, 'the source needs full unpickling (pickled objects, '
+               "e.g. the argparse.Namespace of official training scripts' "
+               'save_model) and you trust it')
     return parser
 
 
+def _describe(facts: dict) -> str:
+    """The architecture facts in a few words, for the converter's output."""
+    parts = [f"{facts.get('embed_dims')}-d, {facts.get('num_layers')} "
+             'blocks']
+    if 'num_heads' in facts:
+        parts.append(f"{facts['num_heads']} heads "
+                     f"({facts['num_heads_from']})")
+    else:
+        parts.append('heads not known from the format')
+    if facts.get('with_dist_token'):
+        parts.append('[DIST] kept: load with with_dist_token=True')
+    elif facts.get('dist_token_dropped'):
+        parts.append('[DIST] dropped (--drop-dist-token)')
+    return '; '.join(parts)
+
+
 def convert_main(argv: Optional[List[str]] = None) -> None:
-    """``convert_checkpoint.py``: any ViT layout -> mmcae.ViT keys."""
+    """``convert_checkpoint.py``: any ViT layout -> mmcae.ViT keys.
+
+    The written file's ``meta['source']`` records the source file, its
+    format and its architecture facts
+    (:func:`~mmcae.checkpoint.convert.architecture_facts`), which
+    :func:`~mmcae.checkpoint.load_vit_pretrained` checks against the model
+    (the converted keys alone cannot tell e.g. a MoCo v3 ViT-S, 12 heads,
+    from a DeiT-S, 6).
+    """
     # conversion imports mmcae.models (seconds), which the other tools of
     # this module do not need
-    from .convert import convert_vit_checkpoint
+    from .convert import architecture_facts, convert_vit_checkpoint
     args = build_convert_parser().parse_args(argv)
     # a damaged file or one that needs trust raises a UserError that names
     # the file and this tool's --trust (see mmcae.checkpoint.TRUST_FLAGS)
@@ -74,18 +113,23 @@ def convert_main(argv: Optional[List[str]] = None) -> None:
         dst_grid = (height // args.patch_size, width // args.patch_size)
     try:
         state_dict, fmt = convert_vit_checkpoint(
-            checkpoint, args.format, dst_grid, args.dino_key)
+            checkpoint, args.format, dst_grid, args.dino_key,
+            drop_dist_token=args.drop_dist_token)
     except CheckpointFormatError as err:
         raise UserError(f"'{args.src}': {err}") from err
+    facts = architecture_facts(state_dict, fmt)
+    if fmt == 'deit_distilled' and args.drop_dist_token:
+        facts['dist_token_dropped'] = True
     torch.save(
         dict(
             state_dict=state_dict,
             meta=dict(
-                source=osp.abspath(args.src),
+                source=dict(facts, file=osp.abspath(args.src)),
                 source_format=fmt,
                 converter='mmcae tools/model_converters/'
                 'convert_checkpoint.py')), args.dst)
-    print(f'{args.src}: {fmt} -> {args.dst} ({len(state_dict)} tensors)')
+    print(f'{args.src}: {fmt} -> {args.dst} ({len(state_dict)} tensors; '
+          f'{_describe(facts)})')
 
 
 def build_dalle_parser() -> argparse.ArgumentParser:

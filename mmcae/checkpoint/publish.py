@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from .convert import convert_vit_checkpoint
+from .convert import architecture_facts, convert_vit_checkpoint
 from .formats import CheckpointFormatError
 
 #: how many hex digits of the sha256 go into the file name
@@ -165,7 +165,8 @@ def build_published_checkpoint(
         backbone_only (bool): publish only the encoder, in
             :class:`mmcae.models.ViT` keys (any layout
             :func:`~mmcae.checkpoint.convert_vit_checkpoint` knows); the
-            layout is recorded as ``meta['source_format']``.
+            layout is recorded as ``meta['source_format']`` and its
+            architecture facts as ``meta['source']``.
         code_meta (dict, optional): entries naming the publishing code,
             added to (and overriding) ``meta``; None for
             :func:`code_version_meta`.
@@ -196,6 +197,8 @@ def build_published_checkpoint(
         state_dict, source_format = convert_vit_checkpoint(
             {'state_dict': state_dict})
         meta['source_format'] = source_format
+        # what loading checks against the model, as the converter records
+        meta['source'] = architecture_facts(state_dict, source_format)
     meta.update(code_version_meta() if code_meta is None else code_meta)
     return dict(state_dict=state_dict, meta=meta), dropped
 

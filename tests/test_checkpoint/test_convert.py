@@ -100,7 +100,7 @@ def test_mae_pretrain_checkpoint_drops_decoder():
     _close(_raw(ours), _timm_tokens(peer))
 
 
-def test_deit_distilled_drops_the_distillation_token():
+def test_deit_distilled_keeps_the_distillation_token_unless_asked():
     peer = _timm_peer()
     model = dict(peer.state_dict())
     pos_embed = model['pos_embed']
@@ -111,10 +111,20 @@ def test_deit_distilled_drops_the_distillation_token():
     model['head_dist.weight'] = torch.randn(10, 32)
     state_dict, fmt = convert_vit_checkpoint({'model': model})
     assert fmt == 'deit_distilled'
-    assert torch.equal(state_dict['pos_embed'], pos_embed)
-    assert 'dist_token' not in state_dict and 'head_dist.weight' not in \
-        state_dict
-    ViT(arch=TINY, img_size=32, patch_size=8).load_state_dict(state_dict)
+    assert torch.equal(state_dict['pos_embed'], model['pos_embed'])
+    assert torch.equal(state_dict['dist_token'], model['dist_token'])
+    assert 'head_dist.weight' not in state_dict
+    ViT(arch=TINY, img_size=32, patch_size=8,
+        with_dist_token=True).load_state_dict(state_dict)
+    dropped, _ = convert_vit_checkpoint({'model': model},
+                                        drop_dist_token=True)
+    assert torch.equal(dropped['pos_embed'], pos_embed)
+    assert 'dist_token' not in dropped
+    ViT(arch=TINY, img_size=32, patch_size=8).load_state_dict(dropped)
+    # resizing keeps both leading rows as they are
+    resized, _ = convert_vit_checkpoint({'model': model}, dst_grid=(6, 6))
+    assert resized['pos_embed'].shape == (1, 2 + 36, 32)
+    assert torch.equal(resized['pos_embed'][:, :2], model['pos_embed'][:, :2])
 
 
 def test_mocov3_takes_the_base_encoder():

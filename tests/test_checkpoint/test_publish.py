@@ -64,8 +64,12 @@ def test_backbone_only_converts_a_cae_release_layout():
     published, _ = build_published_checkpoint(
         dict(state_dict=state_dict, meta=dict(epoch=800)),
         backbone_only=True, code_meta=CODE_META)
+    source = published['meta'].pop('source')
     assert published['meta'] == dict(epoch=800, source_format='cae',
                                      **CODE_META)
+    # the facts loading checks: a 32-d CAE file has no known head count
+    assert source == dict(format='cae', embed_dims=32, num_layers=2,
+                          mlp_hidden_dims=128, with_dist_token=False)
     own = vit.state_dict()
     assert set(published['state_dict']) == set(own)
     assert all(torch.equal(published['state_dict'][k], own[k]) for k in own)

@@ -45,10 +45,14 @@ CONFIGS = sorted(
 #: 9 ImageNet paper configs, 6 transfer, 2 DeiT references, 3 demo
 NUM_CONFIGS = 20
 
-DEPTH = {'small': 12, 'base': 12, 'large': 24}
-WIDTH = {'small': 384, 'base': 768, 'large': 1024}
+#: the official CAE ViT-S has 12 heads (Atten4Vis/CAE
+#: models/modeling_finetune.py line 488): mmcae's 'cae-small'
+DEPTH = {'cae-small': 12, 'base': 12, 'large': 24}
+WIDTH = {'cae-small': 384, 'base': 768, 'large': 1024}
+#: channels per head: 32 for the 12-head ViT-S, 64 for ViT-B / L
+HEAD_DIMS = {'cae-small': 32, 'base': 64, 'large': 64, 'tiny': 16}
 CHECKPOINT = {
-    'small': 'weights/cae_vit-small-p16_300e.pth',
+    'cae-small': 'weights/cae_vit-small-p16_300e.pth',
     'base': 'weights/cae_vit-base-p16_300e.pth',
     'large': 'weights/cae_vit-large-p16_1600e.pth',
 }
@@ -104,19 +108,19 @@ CUSTOM = dict(train='meta/train.txt', val='meta/val.txt')
 EXPECTED = {
     # arXiv Table 1 (ViT-S/B); ViT-L: IJCV Table 1 (cells not in our copy)
     'vit-small-p16_linear-probe_16xb1024-lars-90e_in1k.py':
-    _lin('small', (50.8, )),
+    _lin('cae-small', (50.8, )),
     'vit-base-p16_linear-probe_16xb1024-lars-90e_in1k.py':
     _lin('base', (64.2, 68.3)),
     'vit-large-p16_linear-probe_16xb1024-lars-90e_in1k.py':
     _lin('large'),
     'vit-small-p16_attentive-probe_8xb1024-sgd-90e_in1k.py':
-    _att('small', (64.8, )),
+    _att('cae-small', (64.8, )),
     # arXiv Table 1 (300, 800 epochs) and Table 2 (full, no alignment, neither)
     IN1K_ATT_B: _att('base', (70.7, 72.6, 73.7, 73.7, 76.0)),
     'vit-large-p16_attentive-probe_8xb1024-sgd-90e_in1k.py':
     _att('large'),
     'vit-small-p16_finetune_32xb128-amp-200e_in1k.py':
-    _ft('small', 1.6e-2, 200, 0.75, (81.8, )),
+    _ft('cae-small', 1.6e-2, 200, 0.75, (81.8, )),
     'vit-base-p16_finetune_32xb128-amp-100e_in1k.py':
     _ft('base', 8e-3, 100, 0.65, (83.3, 83.6)),
     'vit-large-p16_finetune_32xb128-amp-50e_in1k.py':
@@ -228,8 +232,13 @@ def test_model_and_data(name):
         assert backbone.arch == row['arch']
     else:
         assert backbone.type == 'mmcae.ViT'
-        assert backbone.init_cfg == dict(type='Pretrained',
-                                         checkpoint=row['checkpoint'])
+        # fine-tuning starts as the official CAE script: the file's final
+        # norm becomes the pooled norm (run_class_finetuning.py 346-351)
+        start = dict(norm_to_fc_norm=True) if protocol == 'ft' else {}
+        assert backbone.init_cfg == dict(
+            type='Pretrained', checkpoint=row['checkpoint'], **start)
+        if isinstance(row['arch'], str) and row['arch'] != 'tiny':
+            assert backbone.arch == row['arch']
     if protocol in ('lin', 'att'):
         depth = depth_of(backbone)
         assert backbone.frozen_stages == depth
@@ -255,8 +264,9 @@ def test_model_and_data(name):
         assert (backbone.out_type, backbone.final_norm) == ('raw', True)
         assert model.neck is None
         assert model.head.type == 'mmcae.AttentiveProbeHead'
-        assert model.head.in_channels // model.head.num_heads == (
-            16 if row['arch'] == 'tiny' else 64)
+        # the encoder's heads (official modeling_finetune.py line 370)
+        assert model.head.in_channels // model.head.num_heads == \
+            HEAD_DIMS[row['arch']]
     if protocol in ('ft', 'deit'):
         augments = model.train_cfg.augments
         assert [(a.type, a.alpha) for a in augments] == [('Mixup', 0.8),

@@ -4,11 +4,18 @@ schedules/cae_adamw_coslr.py).
 
 Every config parses, resolves to the paper's recipe (a table below, one row
 per config: a new config without a row fails), has its model-index entry
-(metafile.yml: arch, epochs, batch; the demo has none), and builds: shrunk to a 2-block
-32-d ViT (and, for token targets, a tiny DALL-E encoder without weights),
-its model runs one ``loss`` on random images with masks drawn by the
-config's own mask generator, through the config's own data preprocessor.
-The two-view pipeline of imagenet_cae.py runs on a real image file.
+(metafile.yml: arch, epochs, batch; the demo has none), and builds: shrunk
+to a 2-block 32-d ViT (and, for token targets, a tiny DALL-E encoder without
+weights), its model runs one ``loss`` on random images with masks drawn by
+the config's own mask generator, through the config's own data
+preprocessor. The two-view pipeline of imagenet_cae.py runs on a real image
+file.
+
+What the official code (Atten4Vis/CAE a7fd162) fixes and the papers do not
+say is checked against it: 12 heads for ViT-S everywhere (encoder, neck,
+probes, dense-task backbones), the encoder's drop path also in the regressor
+and decoder, the official initialization of a whole model built from a
+config, and the fine-tuning start from the pretrained final norm.
 """
 import copy
 import functools
@@ -53,8 +60,11 @@ IMAGENET_STD = [58.395, 57.12, 57.375]
 
 def _row(paper, arch, epochs, warmup, masked, drop_path, layer_scale,
          align=2., depth=(4, 4), target='tokens', tokenizer='dalle',
-         **extra):
+         regressor_type='cross_attention', **extra):
+    """``drop_path``: the encoder's rate, which the official code also
+    spaces over the regressor's and the decoder's blocks."""
     row = dict(
+        regressor_type=regressor_type,
         paper=paper,
         arch=arch,
         epochs=epochs,
@@ -90,7 +100,7 @@ EXPECTED = {
     'cae_vit-base-p16_32xb64-amp-coslr-1600e_in1k.py':
     _row(IJCV, 'base', 1600, 40, 98, 0.1, 0.1),
     'cae_vit-small-p16_32xb64-amp-coslr-300e_in1k.py':
-    _row(IJCV, 'small', 300, 10, 98, 0.1, 0.1),
+    _row(IJCV, 'cae-small', 300, 10, 98, 0.1, 0.1),
     'cae_vit-large-p16_32xb64-amp-coslr-1600e_in1k.py':
     _row(IJCV, 'large', 1600, 40, 98, 0.1, 1e-5),
     # IJCV ablations (ViT-B, 300 epochs, DALL-E unless stated)
@@ -118,12 +128,17 @@ EXPECTED = {
     _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, target='pixels'),
     f'{B300}_ablation-dvae-target_in1k.py':
     _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1, tokenizer='dvae'),
+    # IJCV "Experiments": self-attention regressor, "a little lower
+    # performance" (no number)
+    f'{B300}_ablation-self-attn-regressor_in1k.py':
+    _row(IJCV, 'base', 300, 10, 98, 0.1, 0.1,
+         regressor_type='self_attention'),
     # arXiv 2022: 75 masked, no drop path, warmup 10 for 300 and 800
     f'{ARXIV_B300}_in1k.py': _row(ARXIV, 'base', 300, 10, 75, 0., 0.1),
     'cae-arxiv_vit-base-p16_32xb64-amp-coslr-800e_in1k.py':
     _row(ARXIV, 'base', 800, 10, 75, 0., 0.1),
     'cae-arxiv_vit-small-p16_32xb64-amp-coslr-300e_in1k.py':
-    _row(ARXIV, 'small', 300, 10, 75, 0., 0.1),
+    _row(ARXIV, 'cae-small', 300, 10, 75, 0., 0.1),
     f'{ARXIV_B300}_ablation-no-align_in1k.py':
     _row(ARXIV, 'base', 300, 10, 75, 0., 0.1, align=0.),
     f'{ARXIV_B300}_ablation-no-decoder-no-align_in1k.py':
@@ -151,8 +166,14 @@ TINY_TOKENIZERS = {
     'mmcae.DiscreteVAETokenizer': dict(hidden_dim=4),
 }
 
-#: the encoder width / heads of each named arch (the neck matches them)
-ARCH_DIMS = dict(small=(384, 6), base=(768, 12), large=(1024, 16))
+#: the encoder width / heads of each named arch (the neck matches them):
+#: the official cae_{small,base,large}_patch16_224_8k_vocab
+#: (models/modeling_cae.py lines 199-238) and --decoder_num_heads (12 by
+#: default, tools/run_pretraining.py line 145; 16 in the ViT-L script)
+ARCH_DIMS = {'cae-small': (384, 12), 'base': (768, 12), 'large': (1024, 16)}
+#: the metafile's Architecture of each named arch
+ARCH_LABEL = {'cae-small': 'ViT-S/16', 'base': 'ViT-B/16',
+              'large': 'ViT-L/16'}
 
 
 def load(name: str) -> Config:
@@ -224,8 +245,7 @@ def test_paper_numbers(name):
         (entry, ) = entries
         assert entry['Results'] is None
         meta = entry['Metadata']
-        assert meta['Architecture'] == \
-            f'ViT-{expected["arch"][0].upper()}/16'
+        assert meta['Architecture'] == ARCH_LABEL[expected['arch']]
         assert meta['Epochs'] == expected['epochs']
         assert meta['Batch Size'] == expected['total_batch']
     assert cfg.default_scope == 'mmpretrain'
@@ -277,7 +297,15 @@ def test_paper_numbers(name):
     assert backbone.out_type == 'raw'
     assert backbone.drop_path_rate == expected['drop_path']
     assert backbone.layer_scale_init_value == expected['layer_scale']
+    # the official init (modeling_cae.py _init_weights), as a ViT option
+    # that no model-level init_cfg can overwrite
+    assert backbone.init_scheme == 'cae'
+    assert 'init_cfg' not in model or model.init_cfg is None
     neck = model.neck
+    # the official code hands the encoder's rate to regressor and decoder
+    assert neck.drop_path_rate == expected['drop_path']
+    assert neck.get('regressor_type', 'cross_attention') == \
+        expected['regressor_type']
     if isinstance(expected['arch'], str):  # a paper recipe: 224 px, p16
         assert (backbone.img_size, backbone.patch_size) == (224, 16)
         assert (neck.embed_dims,
@@ -342,6 +370,16 @@ def test_tiny_model_loss(name, random_views):
     last_drop_path = model.backbone.blocks[-1].drop_path  # linear to max
     assert getattr(last_drop_path, 'drop_prob', 0.) == pytest.approx(
         expected['drop_path'])
+    # regressor and decoder: each linear from 0 to the encoder's rate over
+    # its own blocks (torch.linspace in modeling_cae_helper.py lines 320,
+    # 386: one block gets 0)
+    for part in (model.neck.regressors, model.neck.decoders):
+        rates = [getattr(block.drop_path, 'drop_prob', 0.) for block in part]
+        depth = len(part)
+        official = [expected['drop_path'] * i / (depth - 1)
+                    for i in range(depth)] if depth > 1 else [0.] * depth
+        assert rates == pytest.approx(official)
+    assert model.neck.regressor_type == expected['regressor_type']
     torch.testing.assert_close(
         model.backbone.blocks[0].gamma_1.detach(),
         torch.full((32, ), float(expected['layer_scale'])))
@@ -474,3 +512,252 @@ def test_no_weight_decay_groups():
                  'neck.regressors.0.norm_q.weight'):
         assert decay_of[id(names[name])] == 0., name
     assert decay_of[id(names['backbone.blocks.0.attn.qkv.weight'])] == 0.05
+
+
+def _assert_xavier_uniform(name: str, weight: torch.Tensor) -> None:
+    fan_out, fan_in = weight.shape
+    bound = math.sqrt(6. / (fan_in + fan_out))
+    assert weight.abs().max().item() <= bound * (1 + 1e-6), name
+    # uniform on [-b, b]: std b / sqrt(3), estimated within a few % here; a
+    # trunc-normal(0.02) init is far off at these widths
+    assert weight.std().item() == pytest.approx(bound / math.sqrt(3),
+                                                rel=0.1), name
+
+
+#: std of N(0, 0.02) cut at +-0.02, the official trunc_normal_ wrapper
+#: (models/modeling_cae.py lines 12-13): 0.02 * sqrt(1 - 2 phi(1) / (2
+#: Phi(1) - 1))
+CUT_STD = 0.02 * math.sqrt(1 - 2 * math.exp(-0.5) / math.sqrt(2 * math.pi) /
+                           (2 * 0.841345 - 1))
+QUICKSTART = osp.join(
+    REPO_ROOT, 'configs', 'quickstart',
+    'cae_vit-tiny-p8_1xb32-pixel-16e_quickstart-demo-in1k.py')
+
+
+@pytest.mark.parametrize('path', [
+    osp.join(CONFIG_DIR, f'{B300}_in1k.py'),
+    osp.join(CONFIG_DIR, 'cae_vit-tiny-p8_1xb32-pixel-10e_demo-in1k.py'),
+    QUICKSTART,
+])
+def test_config_model_gets_the_official_init(path):
+    """A model built from the config and initialized as the runner does
+    (``model.init_weights()`` of the whole mmcae.CAE: parent, then
+    children) has the official CAE init: every Linear of encoder and neck
+    Xavier-uniform with zero bias (the decoder head too), the patch
+    embedding and [CLS] truncated normal std 0.02 cut at +-0.02, the mask
+    token likewise (models/modeling_cae.py lines 70-71, 85-86, 105-112;
+    modeling_cae_helper.py lines 223, 266-269)."""
+    cfg = Config.fromfile(path)
+    assert cfg.model.backbone.init_scheme == 'cae'
+    model_cfg = shrink(cfg.model.to_dict())
+    model_cfg['backbone']['arch'] = dict(
+        embed_dims=64, num_layers=2, num_heads=4, mlp_hidden_dims=256)
+    model_cfg['neck'].update(embed_dims=64, num_heads=4)
+    if model_cfg.get('target_generator'):
+        model_cfg['target_generator']['vocab_size'] = 512
+        model_cfg['neck']['out_channels'] = 512
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
+    with torch.no_grad():  # nothing of the constructors' init may survive
+        for name, param in model.named_parameters():
+            if param.requires_grad and not name.startswith(
+                    'target_generator'):
+                param.fill_(5.)
+    model.init_weights()
+    linears = 0
+    for name, module in model.named_modules():
+        if name.startswith('target_generator'):
+            continue
+        if isinstance(module, torch.nn.Linear):
+            _assert_xavier_uniform(name, module.weight.detach())
+            if module.bias is not None:
+                assert not module.bias.any(), name
+            linears += 1
+    depth_r, depth_d = (model_cfg['neck'][key]
+                        for key in ('regressor_depth', 'decoder_depth'))
+    assert linears == 2 * 4 + 6 * depth_r + 4 * depth_d + 1
+    cut_at_std = (('patch_embed', model.backbone.patch_embed.proj.weight),
+                  ('cls_token', model.backbone.cls_token),
+                  ('mask_token', model.neck.mask_token))
+    for name, tensor in cut_at_std:
+        tensor = tensor.detach()
+        assert tensor.abs().max().item() <= 0.02, name
+        assert tensor.std().item() == pytest.approx(CUT_STD, rel=0.2), name
+
+
+def _official_small_configs():
+    """Every CAE config of a ViT-S / ViT-T encoder: the CAE folder (with
+    benchmarks/), the CAE quickstart and the small Mask R-CNN base."""
+    paths = glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    paths += glob.glob(
+        osp.join(REPO_ROOT, 'configs', 'quickstart', 'cae_*.py'))
+    names = [
+        path for path in paths
+        if re.search(r'(small|tiny)', osp.basename(path))
+    ]
+    names.append(
+        osp.join(BASE_DIR, 'models', 'mask-rcnn_vit-small-p16_fpn.py'))
+    return sorted(names)
+
+
+def test_small_config_list_is_complete():
+    names = [
+        osp.relpath(path, REPO_ROOT) for path in _official_small_configs()
+    ]
+    for expected in (
+            'configs/cae/cae_vit-small-p16_32xb64-amp-coslr-300e_in1k.py',
+            'configs/cae/benchmarks/vit-small-p16_attentive-probe_8xb1024-'
+            'sgd-90e_in1k.py',
+            'configs/cae/mask-rcnn_cae-vit-small-p16-300e_8xb4-amp-1x_coco.py',
+            'configs/cae/upernet_cae-vit-small-p16-300e_8xb2-amp-160k-lr4e-4'
+            '_ade20k-512x512.py'):
+        assert expected in names
+
+
+@pytest.fixture(scope='module')
+def cae_small_heads():
+    """The heads of every block of a built arch='cae-small' ViT."""
+    from mmcae.models import ViT
+    vit = ViT(arch='cae-small', img_size=32, patch_size=16)
+    assert vit.embed_dims == 384 and len(vit.blocks) == 12
+    return {block.attn.num_heads for block in vit.blocks}
+
+
+@pytest.mark.parametrize(
+    'path', _official_small_configs(),
+    ids=lambda path: osp.relpath(path, REPO_ROOT))
+def test_small_configs_have_the_official_12_heads(path, cae_small_heads):
+    """Official CAE ViT-S (and ViT-T) has 12 heads, in pretraining
+    (models/modeling_cae.py lines 187-210) and fine-tuning / probing
+    (models/modeling_finetune.py lines 478-491); the regressor / decoder
+    (--decoder_num_heads 12) and the attentive probe (the encoder's, line
+    370) too. The demo configs (a 64-d custom arch, not ViT-S/T) keep their
+    arch dict; the DeiT references are DeiT's own ViT-S (6 heads)."""
+    cfg = Config.fromfile(path)
+    backbone = cfg.model.backbone
+    name = osp.basename(path)
+    if name.startswith('deit-'):
+        assert backbone.type == 'VisionTransformer'
+        assert backbone.arch == 'deit-small'
+        return
+    if not isinstance(backbone.arch, str):
+        # the demo encoder: 64-d, 4 heads of 16 channels
+        assert backbone.arch['embed_dims'] == 64
+        return
+    assert backbone.arch in ('cae-small', 'cae-tiny'), backbone.arch
+    assert cae_small_heads == {12}
+    neck = cfg.model.get('neck')
+    if isinstance(neck, dict) and neck.get('type') == 'mmcae.CAENeck':
+        assert (neck.embed_dims, neck.num_heads) == (384, 12)
+    head = cfg.model.get('head')
+    if isinstance(head, dict) and head.get('type') == \
+            'mmcae.AttentiveProbeHead':
+        assert (head.in_channels, head.num_heads) == (384, 12)
+
+
+FINETUNE_CONFIGS = sorted(
+    osp.basename(path) for path in glob.glob(
+        osp.join(CONFIG_DIR, 'benchmarks', 'vit-*_finetune_*.py')))
+
+
+@pytest.mark.parametrize('name', FINETUNE_CONFIGS)
+def test_finetune_configs_start_as_the_official_script(name):
+    """tools/run_class_finetuning.py of the official code: relative position
+    bias per block (on by default, lines 34-36), fixed sin-cos positions
+    (--sin_pos_emb, lines 37-39; modeling_finetune.py lines 338-339, 405),
+    mean pooling + LayerNorm (lines 134-136) starting as the pretrained
+    final norm (norm.* -> fc_norm.*, lines 346-351)."""
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, 'benchmarks', name))
+    backbone = cfg.model.backbone
+    assert backbone.type == 'mmcae.ViT'
+    assert backbone.use_rel_pos_bias is True
+    assert backbone.pos_embed == 'sincos'
+    assert (backbone.out_type, backbone.final_norm) == ('avg_featmap', False)
+    assert backbone.init_cfg.type == 'Pretrained'
+    assert backbone.init_cfg.norm_to_fc_norm is True
+
+
+def test_finetune_model_pools_with_the_pretrained_final_norm(tmp_path):
+    """A CAE pretraining file in the official layout (``model`` ->
+    ``encoder.*`` keys) loaded by the fine-tune config: the file's final
+    norm arrives in the pooled feature's norm, values equal."""
+    from mmcae.models import ViT
+    arch = dict(embed_dims=32, num_layers=2, num_heads=2, mlp_hidden_dims=64)
+    torch.manual_seed(0)
+    encoder = ViT(arch=arch, img_size=32, patch_size=16, qkv_bias='qv',
+                  layer_scale_init_value=0.1, pos_embed='sincos',
+                  out_type='raw')
+    encoder.init_weights()
+    with torch.no_grad():
+        for param in encoder.parameters():
+            param.add_(torch.randn_like(param) * 0.05)
+    state = {f'encoder.{k}': v for k, v in encoder.state_dict().items()}
+    assert 'encoder.norm.weight' in state
+    path = str(tmp_path / 'cae_official_layout.pth')
+    torch.save({'model': state}, path)
+
+    cfg = Config.fromfile(
+        osp.join(CONFIG_DIR, 'benchmarks',
+                 'vit-base-p16_finetune_32xb128-amp-100e_in1k.py'))
+    backbone_cfg = cfg.model.backbone.to_dict()
+    backbone_cfg.update(arch=arch, img_size=32, drop_path_rate=0.)
+    backbone_cfg['init_cfg']['checkpoint'] = path
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        backbone = MODELS.build(backbone_cfg)
+    backbone.init_weights()
+    torch.testing.assert_close(backbone.fc_norm.weight.detach(),
+                               state['encoder.norm.weight'], rtol=0, atol=0)
+    torch.testing.assert_close(backbone.fc_norm.bias.detach(),
+                               state['encoder.norm.bias'], rtol=0, atol=0)
+    assert not torch.all(backbone.fc_norm.weight == 1)
+
+
+def test_self_attention_regressor_config_trains_one_step(random_views):
+    """The IJCV self-attention-regressor ablation builds from its config
+    and trains one optimizer step (the demo-sized encoder, a tiny DALL-E,
+    random images and the config's own masks)."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = load(f'{B300}_ablation-self-attn-regressor_in1k.py')
+    model_cfg = shrink(cfg.model.to_dict())
+    model_cfg['backbone']['arch'] = dict(
+        embed_dims=64, num_layers=4, num_heads=4, mlp_hidden_dims=256)
+    model_cfg['neck'].update(embed_dims=64, num_heads=4)
+    model_cfg['data_preprocessor'] = data_preprocessor_cfg(cfg)
+    assert model_cfg['neck']['regressor_type'] == 'self_attention'
+    mask_cfg = copy.deepcopy(
+        find(cfg.train_dataloader.dataset.pipeline, 'CAEBlockMaskGenerator'))
+    mask_cfg['seed'] = 0
+    optim_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
+    optim_cfg['type'] = 'OptimWrapper'  # AmpOptimWrapper needs CUDA
+    optim_cfg.pop('loss_scale')
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
+        mask_generator = TRANSFORMS.build(mask_cfg)
+        model.init_weights()
+        wrapper = build_optim_wrapper(model, optim_cfg)
+    assert model.neck.regressor_type == 'self_attention'
+    model.train()
+    samples = []
+    for _ in range(BATCH):
+        sample = DataSample()
+        sample.set_field(mask_generator({})['mask'], 'mask')
+        samples.append(sample)
+    before = {
+        name: param.detach().clone()
+        for name, param in model.named_parameters() if param.requires_grad
+    }
+    data = dict(inputs=[random_views[224], random_views[112]],
+                data_samples=samples)
+    log_vars = model.train_step(data, wrapper)
+    assert set(log_vars) >= {'loss', 'loss_main', 'loss_align'}
+    assert all(torch.isfinite(value) for value in log_vars.values())
+    changed = {
+        name for name, param in model.named_parameters()
+        if name in before and not torch.equal(param.detach(), before[name])
+    }
+    for prefix in ('backbone.blocks.0.', 'neck.regressors.0.',
+                   'neck.regressors.1.', 'neck.decoders.', 'neck.head.',
+                   'neck.mask_token'):
+        assert any(name.startswith(prefix) for name in changed), prefix

@@ -3,11 +3,13 @@
 schedules/ccmim_adamw_coslr}.py).
 
 The resolved settings are checked against the paper (App. C recipe,
-Sec. 4.1 / 4.2 downstream protocols) and against the metafile; every
-ablation differs from the recipe it derives from in exactly the setting
-its name ablates; shrunk to a 2-block ViT on 32-px images, each builds
-(six run one ``loss``). The downstream configs load a ccMIM (MAE-style)
-encoder with the paper's lr, layer decay and drop path.
+Sec. 4.1 / 4.2 downstream protocols), the official code
+(Sherrylone/ccMIM at fdc9096: fp32, its init, weight-decay set and
+projector) and the metafile; every ablation differs from the recipe it
+derives from in exactly the setting its name ablates; shrunk to a 2-block
+ViT on 32-px images, each builds (six run one ``loss``). The downstream
+configs load a ccMIM (MAE-style) encoder with the paper's lr, layer decay
+and drop path, and fine-tuning starts as MAE's.
 """
 import copy
 import functools
@@ -35,8 +37,11 @@ DOWNSTREAM = sorted(
     for p in glob.glob(osp.join(CONFIG_DIR, '*.py')) +
     glob.glob(osp.join(CONFIG_DIR, 'benchmarks', '*.py'))
     if not osp.basename(p).startswith('ccmim_'))
-NAME = re.compile(r'^ccmim_vit-(?P<arch>small|base)-p16_32xb32-amp-coslr-'
-                  r'(?P<epochs>\d+)e(_(?P<variant>[\w.-]+))?_in1k\.py$')
+NAME = re.compile(r'^ccmim_vit-(?P<arch>small|base)-p16_32xb32-(?P<amp>amp-)?'
+                  r'coslr-(?P<epochs>\d+)e(_(?P<variant>[\w.-]+))?_in1k\.py$')
+#: the one mixed-precision config, a named deviation from the fp32 recipe
+AMP = 'ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py'
+OFFICIAL = 'ccmim_vit-base-p16_32xb32-coslr-800e_official-code_in1k.py'
 METAFILE = 'configs/ccmim/metafile.yml'
 #: ccMIM Table 1 (Sec. 1 / 4.2): ViT-B fine-tuning top-1 per pretraining
 #: length, the two absolute numbers of the paper
@@ -84,10 +89,15 @@ def _ccmim_entries() -> dict:
     }
 
 
+def _accumulation(cfg: Config) -> int:
+    return cfg.optim_wrapper.get('accumulative_counts', 1)
+
+
 def test_config_set():
-    assert len(PAPER) == 27, PAPER
+    assert len(PAPER) == 28, PAPER
     for name in PAPER:
         assert NAME.match(name), name
+    assert [c for c in PAPER if NAME.match(c)['amp']] == [AMP]
     # Table 5 (2 lengths x 4 strategies) and the lambda sweep (Sec. 4.3)
     assert sum('_divide-' in c for c in PAPER) == 8
     assert sum('_lambda' in c for c in PAPER) == 13
@@ -102,11 +112,17 @@ def test_paper_recipe(name):
     # App. C: AdamW, blr 1.5e-4 x 1024 / 256, betas (0.9, 0.95), wd 0.05
     optimizer = cfg.optim_wrapper.optimizer
     assert optimizer.type == 'AdamW'
-    assert math.isclose(optimizer.lr, 1.5e-4 * 1024 / 256)
+    # the official code's README command accumulates 4 batches of 1024
+    batch = 1024 * (4 if name == OFFICIAL else 1)
+    assert cfg.train_dataloader.batch_size * 32 * _accumulation(cfg) == batch
+    assert math.isclose(optimizer.lr, 1.5e-4 * batch / 256)
     assert tuple(optimizer.betas) == (0.9, 0.95)
     assert optimizer.weight_decay == 0.05
     assert cfg.auto_scale_lr.base_batch_size == 1024
-    assert cfg.train_dataloader.batch_size * 32 == 1024
+    # fp32 as the official engine_pretrain.py (autocast(enabled=False));
+    # mixed precision only where the name says so
+    assert cfg.optim_wrapper.type == (
+        'AmpOptimWrapper' if match['amp'] else 'OptimWrapper')
     warmup, cosine = cfg.param_scheduler
     assert warmup.end == (10 if epochs == 100 else 40)
     assert cosine.begin == warmup.end and cosine.end == epochs
@@ -121,6 +137,10 @@ def test_paper_recipe(name):
     assert model.type == 'mmcae.CcMIM'
     assert model.backbone.arch == match['arch']
     assert model.backbone.qkv_bias == 'qkv'
+    # the official init in every part, none at the model level
+    assert model.backbone.init_scheme == 'mae'
+    assert 'init_cfg' not in model
+    assert model.attention_direction == 'cls_to_patch'
     assert model.mask_ratio == 0.75
     assert model.neck.decoder_embed_dim == 512
     assert model.neck.decoder_depth == 8
@@ -140,6 +160,8 @@ def test_paper_recipe(name):
         else:
             assert model.align_head.type == 'mmcae.InfoNCEHead'
             assert model.align_head.temperature == 0.5
+        # models_ccmim.py: plain per-GPU BatchNorm1d in the projector
+        assert model.projector.norm_cfg.type == 'BN1d'
 
 
 def test_metafile_describes_every_pretraining_config():
@@ -155,7 +177,10 @@ def test_metafile_describes_every_pretraining_config():
         cfg, metadata = _load(name), by_config[f'configs/ccmim/{name}'][
             'Metadata']
         assert metadata['Epochs'] == cfg.train_cfg.max_epochs
-        assert metadata['Batch Size'] == 32 * cfg.train_dataloader.batch_size
+        assert metadata['Batch Size'] == (
+            32 * cfg.train_dataloader.batch_size * _accumulation(cfg))
+        assert ('Mixed Precision Training' in metadata['Training Techniques']
+                ) == (cfg.optim_wrapper.type == 'AmpOptimWrapper')
         assert metadata['Architecture'] == {
             'base': 'ViT-B/16',
             'small': 'ViT-S/16'
@@ -178,7 +203,7 @@ def test_metafile_holds_the_papers_fine_tuning_numbers():
         assert result['Metrics'] == {'accuracy/top1': value}
         metadata = entry['Metadata']
         assert metadata['Pretrained'] == (
-            f'ccmim_vit-base-p16_32xb32-amp-coslr-{epochs}e_in1k')
+            f'ccmim_vit-base-p16_32xb32-coslr-{epochs}e_in1k')
         assert metadata['Encoder Checkpoint'] == (
             f'weights/ccmim_vit-base-p16_{epochs}e.pth')
         cfg = Config.fromfile(osp.join(REPO_ROOT, entry['Config']))
@@ -189,43 +214,46 @@ def test_metafile_holds_the_papers_fine_tuning_numbers():
 
 #: config -> (the config it derives from, the keys it may change)
 DERIVED = {
-    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py':
-    ('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py', {'epochs'}),
-    'ccmim_vit-small-p16_32xb32-amp-coslr-300e_in1k.py':
-    ('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py', {'arch'}),
-    'ccmim_vit-small-p16_32xb32-amp-coslr-800e_in1k.py':
-    ('ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py', {'arch'}),
-    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_official-code_in1k.py':
-    ('ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py',
-     {'model.align_weight', 'model.projector'}),
-    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_paper-formulas_in1k.py':
-    ('ccmim_vit-base-p16_32xb32-amp-coslr-800e_in1k.py',
-     {'model.attention_direction', 'model.align_head.intra_negatives'}),
-    'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0_in1k.py':
-    ('ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-nce_in1k.py',
+    'ccmim_vit-base-p16_32xb32-coslr-800e_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py', {'epochs'}),
+    'ccmim_vit-small-p16_32xb32-coslr-300e_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py', {'arch'}),
+    'ccmim_vit-small-p16_32xb32-coslr-800e_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-coslr-800e_in1k.py', {'arch'}),
+    OFFICIAL:
+    ('ccmim_vit-base-p16_32xb32-coslr-800e_in1k.py',
+     {'model.align_weight', 'optim_wrapper.accumulative_counts',
+      'optim_wrapper.optimizer.lr'}),
+    'ccmim_vit-base-p16_32xb32-coslr-800e_paper-formulas_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-coslr-800e_in1k.py',
+     {'model.align_head.intra_negatives'}),
+    AMP: ('ccmim_vit-base-p16_32xb32-coslr-800e_in1k.py',
+          {'optim_wrapper.type', 'optim_wrapper.loss_scale'}),
+    'ccmim_vit-base-p16_32xb32-coslr-400e_lambda0_in1k.py':
+    ('ccmim_vit-base-p16_32xb32-coslr-400e_lambda0.2-nce_in1k.py',
      {'model.align_weight', 'model.projector', 'model.align_head'}),
 }
 for _lam in ('0.1', '0.4', '0.6', '0.8', '1.0'):
     for _loss in ('nce', 'align'):
-        DERIVED[f'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda{_lam}-'
+        DERIVED[f'ccmim_vit-base-p16_32xb32-coslr-400e_lambda{_lam}-'
                 f'{_loss}_in1k.py'] = (
-                    f'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-'
+                    f'ccmim_vit-base-p16_32xb32-coslr-400e_lambda0.2-'
                     f'{_loss}_in1k.py', {'model.align_weight'})
 for _epochs in (100, 400):
     for _strategy in ('random', 'block', 'importance', 'importance-sampling'):
-        DERIVED[f'ccmim_vit-base-p16_32xb32-amp-coslr-{_epochs}e_divide-'
+        DERIVED[f'ccmim_vit-base-p16_32xb32-coslr-{_epochs}e_divide-'
                 f'{_strategy}_in1k.py'] = (
-                    'ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py',
+                    'ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py',
                     {'epochs', 'model.mask_strategy'})
 #: Table 5's divisions against the recipe at the same length: the division
 #: is all that differs (the importance-sampling rows are the recipe)
 SAME_LENGTH = {
-    f'ccmim_vit-base-p16_32xb32-amp-coslr-{epochs}e_divide-{strategy}'
+    f'ccmim_vit-base-p16_32xb32-coslr-{epochs}e_divide-{strategy}'
     f'_in1k.py': parent
     for epochs, parent in (
-        (100, 'ccmim_vit-base-p16_32xb32-amp-coslr-100e_divide-importance-'
+        (100, 'ccmim_vit-base-p16_32xb32-coslr-100e_divide-importance-'
          'sampling_in1k.py'),
-        (400, 'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-nce'
+        (400, 'ccmim_vit-base-p16_32xb32-coslr-400e_lambda0.2-nce'
          '_in1k.py'))
     for strategy in ('random', 'block', 'importance', 'importance-sampling')
     if not (epochs == 100 and strategy == 'importance-sampling')
@@ -258,18 +286,18 @@ def test_division_ablation_changes_only_the_division(name):
                     {'model.mask_strategy'})
 
 
-def _shrink(model: dict) -> dict:
-    """A 2-block 32-d encoder on 32-px images (4 x 4 patches of 8)."""
+def _shrink(model: dict, dims: int = 32) -> dict:
+    """A 2-block ``dims``-d encoder on 32-px images (4 x 4 patches of 8)."""
     model = copy.deepcopy(model)
     model['backbone'].update(
-        arch=dict(embed_dims=32, num_layers=2, num_heads=2,
-                  mlp_hidden_dims=64), img_size=32, patch_size=8)
-    model['neck'].update(num_patches=16, patch_size=8, embed_dim=32,
-                         decoder_embed_dim=16, decoder_depth=1,
+        arch=dict(embed_dims=dims, num_layers=2, num_heads=2,
+                  mlp_hidden_dims=2 * dims), img_size=32, patch_size=8)
+    model['neck'].update(num_patches=16, patch_size=8, embed_dim=dims,
+                         decoder_embed_dim=dims // 2, decoder_depth=1,
                          decoder_num_heads=2)
     model['head'].update(patch_size=8)
     if model.get('projector'):
-        model['projector'].update(in_channels=32, hid_channels=32,
+        model['projector'].update(in_channels=dims, hid_channels=dims,
                                   out_channels=16, norm_cfg=dict(type='BN1d'))
     head = model.get('align_head')
     if head and head.get('predictor'):
@@ -289,12 +317,12 @@ def _shrunk_model(name: str):
 
 
 @pytest.mark.parametrize('name', [
-    'ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py',
-    'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0_in1k.py',
-    'ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.4-align_in1k.py',
-    'ccmim_vit-base-p16_32xb32-amp-coslr-100e_divide-block_in1k.py',
-    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_official-code_in1k.py',
-    'ccmim_vit-base-p16_32xb32-amp-coslr-800e_paper-formulas_in1k.py',
+    'ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py',
+    'ccmim_vit-base-p16_32xb32-coslr-400e_lambda0_in1k.py',
+    'ccmim_vit-base-p16_32xb32-coslr-400e_lambda0.4-align_in1k.py',
+    'ccmim_vit-base-p16_32xb32-coslr-100e_divide-block_in1k.py',
+    OFFICIAL,
+    'ccmim_vit-base-p16_32xb32-coslr-800e_paper-formulas_in1k.py',
 ])
 def test_shrunk_model_runs(name):
     cfg = _load(name)
@@ -314,7 +342,7 @@ def test_shrunk_model_runs(name):
 
 
 def test_full_size_vit_b_builds():
-    cfg = _load('ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py')
+    cfg = _load('ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py')
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
     encoder = sum(p.numel() for p in model.backbone.parameters())
@@ -336,13 +364,19 @@ def test_downstream_configs(name):
     decay = cfg.optim_wrapper.get('paramwise_cfg', {}).get('layer_decay_rate')
     lr = cfg.optim_wrapper.optimizer.lr
     if name.startswith('mask-rcnn_'):
-        # Sec. 4.2: lr 3e-4, layer decay 0.75, drop path 0.1, batch 32
-        assert (lr, decay, backbone.drop_path_rate) == (3e-4, 0.75, 0.1)
-        assert cfg.train_dataloader.batch_size * 8 == 32
-        assert cfg.train_cfg.max_epochs == 12
-        # the encoder the name says
         arch, epochs = re.match(r'mask-rcnn_ccmim-vit-(\w+)-p16-(\d+)e',
                                 name).groups()
+        # Sec. 4.2: lr 3e-4, layer decay 0.75, batch 32; drop path 0.1
+        # (ViT-S) and 0.2 (ViT-B: the CAE IJCV training details, which
+        # Sec. 4.2 copies up to where its ViT-B sentence is cut off)
+        drop_path = {'small': 0.1, 'base': 0.2}[arch]
+        assert (lr, decay, backbone.drop_path_rate) == (3e-4, 0.75,
+                                                        drop_path)
+        assert cfg.train_dataloader.batch_size * 8 == 32
+        assert cfg.train_cfg.max_epochs == 12
+        # the encoder the name says, with the official ccMIM / MAE ViT-S
+        # (6 heads; CAE's ViT-S has 12)
+        assert backbone.arch == arch
         assert backbone.init_cfg.checkpoint == (
             f'weights/ccmim_vit-{arch}-p16_{epochs}e.pth')
     elif name.startswith(('fpn_', 'upernet_')):
@@ -361,6 +395,12 @@ def test_downstream_configs(name):
             assert cfg.train_dataloader.batch_size * 32 == 1024
         if 'linear-probe' in name:
             assert backbone.frozen_stages == 12
+        else:
+            # MAE's fine-tuning start (main_finetune.py, models_vit.py
+            # global_pool): the checkpoint's table, trainable; fc_norm new
+            assert backbone.pos_embed == 'learned'
+            assert backbone.init_cfg.type == 'Pretrained'
+            assert backbone.init_cfg.norm_to_fc_norm is False
 
 
 @pytest.mark.parametrize('name', [
@@ -401,7 +441,8 @@ def test_every_pretraining_config_builds(name):
     else:
         assert type(model.align_head).__name__ == 'InfoNCEHead'
         assert model.align_head.temperature == 0.5
-        assert (model.projector is None) == ('official-code' in name)
+        # the official code projects both [CLS] outputs since ddd68ad
+        assert model.projector is not None
 
 
 BENCHMARKS = [n for n in DOWNSTREAM if n.startswith('benchmarks/')]
@@ -444,6 +485,10 @@ def test_classification_benchmark_builds(name):
         assert not any(
             getattr(b.attn, 'relative_position_bias', None) is not None
             for b in backbone.blocks)
+        # MAE's fine-tuning trains the position table (loaded from the
+        # checkpoint into a learned table)
+        assert backbone.pos_embed.requires_grad
+        assert id(backbone.pos_embed) in optimized
         assert cfg.optim_wrapper.paramwise_cfg.layer_decay_rate == 0.65
         lrs = sorted({group['lr'] for group in
                       optim_wrapper.optimizer.param_groups})
@@ -468,3 +513,88 @@ def test_upernet_builds_with_layer_decay():
     assert block.attn.qkv.bias is not None and block.gamma_1 is None
     assert model.backbone.num_layers == 12
     assert assert_layer_decay(model, optim_wrapper, cfg) > 0
+
+
+def _assert_xavier_uniform(weight: torch.Tensor, name: str) -> None:
+    """Xavier-uniform statistics: |w| <= sqrt(6 / (fan_in + fan_out)), the
+    largest close to the bound, std bound / sqrt(3) (PyTorch's default
+    Linear init has bound 1 / sqrt(fan_in), trunc-normal 0.02 stays under
+    0.04: both fail here)."""
+    weight = weight.detach().reshape(weight.shape[0], -1)
+    fan_out, fan_in = weight.shape
+    bound = math.sqrt(6. / (fan_in + fan_out))
+    assert weight.abs().max() <= bound * (1 + 1e-6), name
+    assert weight.abs().max() > 0.95 * bound, name
+    assert abs(weight.std().item() * math.sqrt(3) / bound - 1) < 0.1, name
+
+
+@pytest.mark.parametrize('name', [
+    'ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py', OFFICIAL,
+    'ccmim_vit-tiny-p8_1xb32-10e_demo-in1k.py'
+])
+def test_official_init_survives_the_models_init_weights(name):
+    """The official init (models_ccmim.py initialize_weights: MAE's) after
+    the whole model's init_weights: every Linear of the encoder, decoder
+    and projector Xavier-uniform with zero bias, the patch embedding
+    Xavier-uniform as a linear layer, [CLS] and the mask token normal with
+    std 0.02, LayerNorms identity."""
+    torch.manual_seed(0)
+    model_cfg = _shrink(_resolve(name).model.to_dict(), dims=128)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
+    model.init_weights()
+    linears = {
+        f'{part}.{n}': m
+        for part in ('backbone', 'neck', 'projector')
+        for n, m in getattr(model, part).named_modules()
+        if isinstance(m, torch.nn.Linear)
+    }
+    # encoder 2 x (qkv, proj, fc1, fc2); decoder embed, qkv, proj, 2 FFN
+    # layers, pred; projector fc0, fc1
+    assert len(linears) == 8 + 6 + 2, sorted(linears)
+    for key, module in linears.items():
+        _assert_xavier_uniform(module.weight, key)
+        if module.bias is not None:
+            assert not module.bias.any(), key
+    _assert_xavier_uniform(model.backbone.patch_embed.proj.weight,
+                           'patch_embed')
+    for token in (model.backbone.cls_token, model.neck.mask_token):
+        assert 0.014 < token.std().item() < 0.026
+        # normal, not CAE's truncation at +-std
+        assert token.abs().max() > 0.02
+    for module in model.modules():
+        if isinstance(module, torch.nn.LayerNorm):
+            assert torch.equal(module.weight, torch.ones_like(module.weight))
+            assert torch.equal(module.bias, torch.zeros_like(module.bias))
+
+
+@pytest.mark.parametrize(
+    'name', ['ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py', OFFICIAL])
+def test_weight_decay_set_is_the_official_codes(name):
+    """timm's add_weight_decay (submit_pretrain.py, MAE's main_pretrain.py):
+    no decay for 1-d tensors and biases, decay for every other trainable
+    tensor, [CLS] and the decoder's mask token included; and fp32."""
+    from mmengine.optim import OptimWrapper, build_optim_wrapper
+    cfg = _load(name)
+    model = _shrunk_model(name)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert type(optim_wrapper) is OptimWrapper  # fp32, no AMP
+    optimizer = optim_wrapper.optimizer
+    decay = {}
+    for group in optimizer.param_groups:
+        for param in group['params']:
+            decay[id(param)] = group.get('weight_decay',
+                                         optimizer.defaults['weight_decay'])
+    trainable = set()
+    for key, param in model.named_parameters():
+        if not param.requires_grad:  # the fixed sin-cos tables
+            assert key.endswith('pos_embed'), key
+            continue
+        official = 0. if param.ndim <= 1 or key.endswith('.bias') else 0.05
+        assert decay[id(param)] == official, key
+        trainable.add(id(param))
+    assert set(decay) == trainable
+    assert decay[id(model.backbone.cls_token)] == 0.05
+    assert decay[id(model.neck.mask_token)] == 0.05
+    if name == OFFICIAL:
+        assert optim_wrapper._accumulative_counts == 4

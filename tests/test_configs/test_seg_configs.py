@@ -49,6 +49,9 @@ DEMO_UPERNET = 'cae/upernet_vit-tiny-p8_1xb4-200i_demo-ade20k.py'
 DEMO_FPN = 'cae/fpn_vit-tiny-p8_1xb4-200i_demo-ade20k.py'
 VITB = 'cae/vitb_upernet_ade20k.py'
 
+#: the config's arch of each size: the official CAE ViT-S has 12 heads
+#: (Atten4Vis/CAE models/modeling_finetune.py line 488), mmcae's 'cae-small'
+CONFIG_ARCH = {'small': 'cae-small', 'base': 'base', 'large': 'large'}
 ARCHS = {  # embed_dims, num_layers, out_indices (CAE / BEiT seg code)
     'small': (384, 12, (3, 5, 7, 11)),
     'base': (768, 12, (3, 5, 7, 11)),
@@ -175,7 +178,7 @@ def test_paper_numbers(name):
                                           (512, 512), 255)
     backbone = model.backbone
     assert backbone.type == 'mmcae.ViT'
-    assert backbone.arch == row['arch']
+    assert backbone.arch == CONFIG_ARCH[row['arch']]
     assert (backbone.img_size, backbone.patch_size) == ((512, 512), 16)
     assert backbone.out_indices == out_indices
     assert backbone.drop_path_rate == row['drop_path']
@@ -249,7 +252,9 @@ def test_vitb_upernet_is_the_300e_lr3e4_row():
 def _shrink(cfg: Config, embed_dims: int = 32) -> Config:
     """The config's model with 32 channels everywhere, depth unchanged."""
     model = cfg.model
-    layers = ARCHS[model.backbone.arch][1] if isinstance(
+    arch = {v: k for k, v in CONFIG_ARCH.items()}.get(model.backbone.arch,
+                                                      model.backbone.arch)
+    layers = ARCHS[arch][1] if isinstance(
         model.backbone.arch, str) else model.backbone.arch['num_layers']
     model.backbone.arch = dict(
         embed_dims=embed_dims, num_layers=layers, num_heads=2,

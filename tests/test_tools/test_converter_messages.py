@@ -1,5 +1,6 @@
 """The converters' messages for a checkpoint that needs trust (the flag they
 name is one they accept) and for a damaged one (one line, no trust)."""
+import argparse
 import io
 import os
 import os.path as osp
@@ -79,6 +80,49 @@ def test_converter_names_its_own_trust_flag_and_accepts_it(
                                         source, out, flag)
     assert status == 0, stderr[-3000:]
     assert torch.load(out, weights_only=True)['state_dict']
+
+
+def _official_training_file(path: str) -> str:
+    """What the official CAE / MAE / BEiT ``save_model`` writes: the model
+    and the script's pickled ``argparse.Namespace``."""
+    from mmcae.models import ViT
+    torch.manual_seed(0)
+    model = ViT(arch=TINY_VIT, img_size=32, patch_size=8)
+    args = argparse.Namespace(model='cae_small_patch16_224', lr=1.5e-3,
+                              epochs=300)
+    torch.save({'model': model.state_dict(), 'args': args, 'epoch': 299},
+               path)
+    return path
+
+
+def test_converter_reads_an_official_training_file_with_either_opt_in(
+        tmp_path, capsys, monkeypatch):
+    source = _official_training_file(str(tmp_path / 'checkpoint-299.pth'))
+    out = str(tmp_path / 'converted.pth')
+    monkeypatch.delenv(TRUST_ENV_VAR, raising=False)
+    status, _, stderr = _run_in_process(monkeypatch, capsys, CONVERTER,
+                                        source, out)
+    assert status == 2 and not osp.exists(out)
+    assert 'argparse.Namespace' in stderr
+    assert (f'pass --trust to {CONVERTER} (or set {TRUST_ENV_VAR}=1)'
+            in stderr), stderr
+    # the environment variable (read when the tool reads the file: the
+    # converter passes trust=None, not False, without --trust); the tool
+    # itself runs in a process of its own in the test above
+    monkeypatch.setenv(TRUST_ENV_VAR, '1')
+    status, stdout, stderr = _run_in_process(monkeypatch, capsys, CONVERTER,
+                                             source, out)
+    assert status == 0, stderr[-3000:]
+    assert 'timm ->' in stdout
+    by_env = torch.load(out, weights_only=True)['state_dict']
+    os.remove(out)
+    monkeypatch.delenv(TRUST_ENV_VAR)
+    status, stdout, stderr = _run_in_process(monkeypatch, capsys, CONVERTER,
+                                             source, out, '--trust')
+    assert status == 0, stderr[-3000:]
+    by_flag = torch.load(out, weights_only=True)['state_dict']
+    assert set(by_env) == set(by_flag) and all(
+        torch.equal(by_env[k], by_flag[k]) for k in by_env)
 
 
 def test_converter_reports_a_damaged_file_in_one_line(

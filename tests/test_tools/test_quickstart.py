@@ -111,7 +111,8 @@ def test_tiny_quickstart_loads_the_published_encoder(tiny_run):
         assert f'init_cfg.checkpoint={encoder}' in log.splitlines()[0]
         # the line of mmcae.checkpoint's ViT loader
         assert re.search(
-            rf"loading '{re.escape(encoder)}' \(\w+ layout\) into ViT: ",
+            rf"loading '{re.escape(encoder)}' \(\w+ layout"
+            rf"(, converted from \w+)?\) into ViT: ",
             log), log[-3000:]
         random_log = (root / 'work' / 'logs' /
                       f'{kind}_random.log').read_text()

@@ -174,7 +174,8 @@ def test_checkpoints_load_and_bad_ones_are_named(tmp_path, images):
     with torch.no_grad():
         crops = np.stack([load_image(p, 64) for p in record['images']])
         expected = model.eval().backbone.cls_attention(
-            preprocessor_normalize(crops, cfg), 'patch_to_cls').sum(1).numpy()
+            preprocessor_normalize(crops, cfg),
+            model.attention_direction).sum(1).numpy()
     np.testing.assert_allclose(
         np.array(trained[2]['importance']), expected, rtol=1e-4, atol=1e-6)
     # pure importance: the 48 patches of highest importance

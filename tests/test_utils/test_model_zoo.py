@@ -67,9 +67,15 @@ def test_entry_matches_its_config(name):
         paper = result['Paper']
         assert TABLE_ID.match(paper['Table']), paper
         assert {'Method', 'Arch', 'Epochs', 'Column'} <= set(paper)
-    # the encoder the row needs: the config's own or a --cfg-options one
-    checkpoint = metadata['Encoder Checkpoint']
-    assert checkpoint.startswith('weights/') and checkpoint.endswith('.pth')
+    # the encoder the row needs: the config's own or a --cfg-options one;
+    # none for a from-scratch row (Uni-SSL Table 2 "Random Init")
+    checkpoint = metadata.get('Encoder Checkpoint')
+    if checkpoint is None:
+        assert cfg.model.backbone.get('init_cfg') is None, name
+        assert 'Pretrained' not in metadata, name
+    else:
+        assert checkpoint.startswith('weights/') and \
+            checkpoint.endswith('.pth')
     if metadata.get('Pretrained'):
         pretrained = MODELS[metadata['Pretrained']]
         assert pretrained['Results'] is None

@@ -8,7 +8,7 @@ model = dict(
     backbone=dict(
         type='mmcae.ViT', arch='base', img_size=224, patch_size=16,
         qkv_bias='qkv', layer_scale_init_value=0., drop_path_rate=0.1,
-        out_type='cls_token'),
+        out_type='cls_token', init_scheme='dino'),
     neck=dict(
         type='mmcae.DINOProjectionHead', in_channels=768,
         hidden_channels=2048, bottleneck_channels=256, out_channels=65536,

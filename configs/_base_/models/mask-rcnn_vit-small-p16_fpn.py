@@ -1,10 +1,12 @@
+# Mask R-CNN on the official CAE ViT-S (12 heads, Atten4Vis/CAE
+# models/modeling_finetune.py line 488); other methods override the arch.
 _base_ = './mask-rcnn_vit-base-p16_fpn.py'
 
 embed_dims = 384  # ViT-S
 
 model = dict(
     backbone=dict(
-        arch='small',
+        arch='cae-small',
         drop_path_rate=0.1,
         init_cfg=dict(checkpoint='weights/cae_vit-small-p16_300e.pth')),
     neck=[

@@ -1,5 +1,6 @@
 # CAE's attentive probe: frozen encoder, one learned query attending to all
-# its tokens (no residual, no MLP), BatchNorm1d(affine=False), linear layer.
+# its tokens (no residual, no MLP), BatchNorm1d(affine=False), linear layer;
+# as many heads as the encoder (official models/modeling_finetune.py l. 370).
 depth, embed_dims, num_heads = 12, 768, 12
 
 model = dict(

@@ -1,6 +1,6 @@
-# BEiT's fine-tuning protocol (CAE papers): a relative position bias per
-# block (zero-initialized), mean-pooled patch tokens + LayerNorm, head init
-# std 0.02 x 0.001 (BEiT's init_scale), Mixup / CutMix, label smoothing.
+# BEiT's fine-tuning as the official CAE code runs it: relative position bias
+# per block, fixed sin-cos table, mean-pooled tokens + LayerNorm that starts as
+# the pretrained final norm (norm_to_fc_norm); sources: cae/README.md.
 embed_dims = 768
 
 model = dict(
@@ -12,7 +12,8 @@ model = dict(
         drop_path_rate=0.1,
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='weights/cae_vit-base-p16_300e.pth')),
+            checkpoint='weights/cae_vit-base-p16_300e.pth',
+            norm_to_fc_norm=True)),
     neck=None,
     head=dict(
         type='LinearClsHead', num_classes=1000, in_channels=embed_dims,

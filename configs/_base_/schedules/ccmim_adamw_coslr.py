@@ -1,19 +1,18 @@
+# App. C ("in line with MAE"), run as the official code runs it: fp32
+# (engine_pretrain.py autocast(enabled=False)), timm's weight-decay set.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
+# timm add_weight_decay (submit_pretrain.py): no decay on 1-d tensors (norms)
+# and biases; [CLS] and the mask token decay (the sin-cos tables are frozen)
 optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale='dynamic',
+    type='OptimWrapper',
     optimizer=dict(
         type='AdamW', lr=1.5e-4 * 1024 / 256, betas=(0.9, 0.95),
         weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.,
         bias_decay_mult=0.,
-        custom_keys={
-            'pos_embed': dict(decay_mult=0.),
-            'cls_token': dict(decay_mult=0.),
-            'mask_token': dict(decay_mult=0.),
-        }))
+        custom_keys={'pos_embed': dict(decay_mult=0.)}))
 
 param_scheduler = [
     dict(

@@ -1,3 +1,5 @@
+# Attentive probe of the official CAE ViT-S (cae_small_patch16_224: 12 heads,
+# models/modeling_finetune.py line 488); its probe too (line 370).
 _base_ = [
     '../../_base_/models/vit-base-p16_attentive-probe.py',
     '../../_base_/datasets/imagenet_bs64.py',
@@ -6,10 +8,10 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        arch='small',
+        arch='cae-small',
         frozen_stages=12,
         init_cfg=dict(checkpoint='weights/cae_vit-small-p16_300e.pth')),
-    head=dict(in_channels=384, num_heads=6))
+    head=dict(in_channels=384, num_heads=12))
 
 train_dataloader = dict(batch_size=1024, drop_last=True)
 val_dataloader = dict(batch_size=256)

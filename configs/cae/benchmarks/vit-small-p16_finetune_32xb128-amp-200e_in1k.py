@@ -1,3 +1,5 @@
+# Fine-tuning of the official CAE ViT-S (cae_small_patch16_224: 12 heads,
+# models/modeling_finetune.py line 488).
 _base_ = [
     '../../_base_/models/vit-base-p16_finetune.py',
     '../../_base_/datasets/imagenet_bs64_finetune.py',
@@ -6,7 +8,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        arch='small',
+        arch='cae-small',
         drop_path_rate=0.1,
         init_cfg=dict(checkpoint='weights/cae_vit-small-p16_300e.pth')),
     head=dict(in_channels=384))

@@ -1,3 +1,5 @@
+# Linear probe of the official CAE ViT-S (cae_small_patch16_224: 12 heads,
+# models/modeling_finetune.py line 488).
 _base_ = [
     '../../_base_/models/vit-base-p16_linear-probe.py',
     '../../_base_/datasets/imagenet_bs64.py',
@@ -6,7 +8,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        arch='small',
+        arch='cae-small',
         frozen_stages=12,
         init_cfg=dict(checkpoint='weights/cae_vit-small-p16_300e.pth')),
     neck=dict(input_features=384),

@@ -2,9 +2,12 @@
 _base_ = ['../../cae/benchmarks/vit-base-p16_finetune'
           '_8xb128-amp-360e_inat2019.py']
 
+# MAE's fine-tuning start (main_finetune.py, models_vit.py global_pool): the
+# checkpoint's position table as a trainable one, fc_norm new (identity)
 model = dict(backbone=dict(
     qkv_bias='qkv', layer_scale_init_value=0., use_rel_pos_bias=False,
-    out_type='avg_featmap',
-    init_cfg=dict(checkpoint='weights/ccmim_vit-base-p16_800e.pth')))
+    out_type='avg_featmap', pos_embed='learned',
+    init_cfg=dict(checkpoint='weights/ccmim_vit-base-p16_800e.pth',
+                  norm_to_fc_norm=False)))
 
 optim_wrapper = dict(optimizer=dict(lr=3e-4))

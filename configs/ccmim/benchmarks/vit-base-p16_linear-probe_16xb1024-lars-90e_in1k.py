@@ -1,4 +1,5 @@
-# CAE's linear probe on ccMIM's average patch embedding (Sec. 4.1).
+# The LARS probe recipe on the average patch embedding, as ccMIM Sec. 4.1 asks
+# (MAE's main_linprobe.py reads [CLS] unless --global_pool; README.md).
 _base_ = ['../../cae/benchmarks/vit-base-p16_linear-probe_16xb1024-lars-90e'
           '_in1k.py']
 

@@ -40,10 +40,18 @@ ARCH_SETTINGS: Dict[str, Dict[str, int]] = {
     # MoCo v3's ViT-S has 12 heads (not 6): same weight shapes, other output
     'mocov3-small': dict(embed_dims=384, num_layers=12, num_heads=12,
                          mlp_hidden_dims=1536),
+    # official CAE ViT-S / ViT-T have 12 heads too (Atten4Vis/CAE
+    # models/modeling_cae.py, cae_small_patch16_224 / cae_tiny_patch16_224)
+    'cae-small': dict(embed_dims=384, num_layers=12, num_heads=12,
+                      mlp_hidden_dims=1536),
+    'cae-tiny': dict(embed_dims=192, num_layers=12, num_heads=12,
+                     mlp_hidden_dims=768),
 }
 _ARCH_ALIASES = {'t': 'tiny', 's': 'small', 'b': 'base', 'l': 'large',
                  'deit-tiny': 'tiny', 'deit-small': 'small'}
 POS_EMBED_TYPES = ('sincos', 'learned', None)
+#: ``init_scheme`` values: whose official initialization a fresh ViT gets
+INIT_SCHEMES = ('trunc_normal', 'dino', 'cae', 'mae')
 OUT_TYPES = ('raw', 'cls_token', 'featmap', 'avg_featmap')
 
 
@@ -83,8 +91,11 @@ class ViT(BaseModule):
 
     Args:
         arch (str | dict): 'tiny', 'small', 'base', 'large' (or 't', 's',
-            'b', 'l'), or a dict with ``embed_dims``, ``num_layers``,
-            ``num_heads`` and ``mlp_hidden_dims`` (or ``mlp_ratio``).
+            'b', 'l'; timm / DeiT / MAE head counts 3, 6, 12, 16),
+            'cae-tiny' / 'cae-small' (official CAE: 12 heads),
+            'mocov3-small' (12 heads), or a dict with ``embed_dims``,
+            ``num_layers``, ``num_heads`` and ``mlp_hidden_dims`` (or
+            ``mlp_ratio``).
         img_size (int | tuple): the input size the position tables are
             built for; other sizes are handled at run time (absolute
             embeddings and relative position tables are resized
@@ -99,6 +110,10 @@ class ViT(BaseModule):
             normal init) or None.
         use_rel_pos_bias (bool): a BEiT relative position bias per block.
         with_cls_token (bool): prepend a [CLS] token. Defaults to True.
+        with_dist_token (bool): a distillation token after [CLS] (distilled
+            DeiT: tokens [CLS], [DIST], patches; every token attends to
+            [DIST], so a distilled checkpoint needs it to give its
+            features). Defaults to False.
         use_mask_token (bool): create ``mask_token`` (for algorithms that
             replace masked patches, e.g. BEiT/SimMIM-style). Defaults to
             False.
@@ -118,6 +133,24 @@ class ViT(BaseModule):
         with_cp (bool): activation checkpointing of every block in
             training.
         interpolate_mode (str): how position embeddings are resized.
+        init_scheme (str): how a ViT without pretrained weights is
+            initialized, as each method's official code does:
+            'trunc_normal' (linear layers truncated normal std 0.02 as
+            timm / BEiT / DINO, the patch embedding Xavier-uniform as a
+            linear layer as MAE), 'dino' (facebookresearch/dino
+            vision_transformer.py ``_init_weights``: linear layers
+            truncated normal std 0.02, the patch embedding left at torch's
+            Conv2d default), 'cae' (Atten4Vis/CAE models/modeling_cae.py
+            ``_init_weights``, applied to the whole model last: every linear
+            layer Xavier-uniform; patch embedding, [CLS] and mask token
+            truncated normal std 0.02 cut at +-std, the official
+            ``trunc_normal_`` wrapper) or 'mae' (facebookresearch/mae
+            models_mae.py ``initialize_weights``: linear layers and the
+            patch embedding Xavier-uniform, tokens normal std 0.02). Biases
+            zero and LayerNorms identity in all. It is an option of the
+            ViT, not an ``init_cfg`` of the enclosing model, because
+            mmengine initializes children after their parent: a
+            model-level ``init_cfg`` would be overwritten by this class.
         init_cfg (dict, optional): mmengine init config, e.g.
             ``dict(type='Pretrained', checkpoint=...)``.
     """
@@ -143,6 +176,8 @@ class ViT(BaseModule):
                  frozen_stages: int = -1,
                  with_cp: bool = False,
                  interpolate_mode: str = 'bicubic',
+                 init_scheme: str = 'trunc_normal',
+                 with_dist_token: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(init_cfg=init_cfg)
         settings = self._arch_settings(arch)
@@ -161,13 +196,20 @@ class ViT(BaseModule):
                              f'{out_type!r}')
         if out_type == 'cls_token' and not with_cls_token:
             raise ValueError("out_type='cls_token' needs with_cls_token=True")
+        if init_scheme not in INIT_SCHEMES:
+            raise ValueError(f'init_scheme must be one of {INIT_SCHEMES}, '
+                             f'got {init_scheme!r}')
+        if with_dist_token and not with_cls_token:
+            raise ValueError('with_dist_token=True needs with_cls_token=True '
+                             '(distilled DeiT: [CLS], [DIST], patches)')
+        self.init_scheme = init_scheme
         self.pos_embed_type = pos_embed
         self.out_type = out_type
         self.final_norm = final_norm
         self.frozen_stages = frozen_stages
         self.with_cp = with_cp
         self.interpolate_mode = interpolate_mode
-        self.num_extra_tokens = 1 if with_cls_token else 0
+        self.num_extra_tokens = int(with_cls_token) + int(with_dist_token)
 
         self.patch_embed = PatchEmbed(in_channels, self.embed_dims,
                                       patch_size)
@@ -175,6 +217,11 @@ class ViT(BaseModule):
             self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
         else:
             self.cls_token = None
+        if with_dist_token:
+            self.dist_token = nn.Parameter(torch.zeros(1, 1,
+                                                       self.embed_dims))
+        else:
+            self.dist_token = None
         if use_mask_token:
             self.mask_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
         else:
@@ -207,9 +254,9 @@ class ViT(BaseModule):
                 norm_eps=norm_eps) for i in range(self.num_layers)
         ])
         if use_rel_pos_bias:
-            if not with_cls_token:
-                raise ValueError('use_rel_pos_bias=True needs a [CLS] token '
-                                 '(BEiT table layout)')
+            if not with_cls_token or with_dist_token:
+                raise ValueError('use_rel_pos_bias=True needs exactly one '
+                                 'extra token, [CLS] (BEiT table layout)')
             for block in self.blocks:
                 block.attn.relative_position_bias = RelativePositionBias(
                     self.patch_resolution, self.num_heads)
@@ -290,38 +337,80 @@ class ViT(BaseModule):
         The loader is the ``mmcae.ViTPretrained`` weight initializer that
         :mod:`mmcae.checkpoint` registers: models do not import checkpoint
         code (which converts to this model's keys).
-        Without a checkpoint: truncated normal (std 0.02) for linear
-        layers, tokens and a learned position embedding; Xavier for the
-        patch embedding; LayerNorm to identity.
+        ``init_cfg`` keys besides ``checkpoint``: ``format`` (the layout,
+        default 'auto'), ``norm_to_fc_norm`` (load the file's final
+        ``norm`` into ``fc_norm``, as the official CAE fine-tuning with
+        mean pooling does: Atten4Vis/CAE tools/run_class_finetuning.py;
+        BEiT's and MAE's start ``fc_norm`` at identity) and ``drop_dist_token`` (load a distilled
+        DeiT into a model without [DIST], explicitly).
+        Without a checkpoint: ``init_scheme``.
         """
         init_cfg = self.init_cfg
         if isinstance(init_cfg, dict) and init_cfg.get('type') == \
                 'Pretrained':
+            unknown = set(init_cfg) - {
+                'type', 'checkpoint', 'format', 'norm_to_fc_norm',
+                'drop_dist_token'
+            }
+            if unknown:
+                raise ValueError(
+                    f'mmcae.ViT init_cfg: unknown keys {sorted(unknown)}; '
+                    'a Pretrained init_cfg takes checkpoint, format, '
+                    'norm_to_fc_norm and drop_dist_token')
+            options = {
+                key: init_cfg[key]
+                for key in ('norm_to_fc_norm', 'drop_dist_token')
+                if init_cfg.get(key)
+            }
             initialize(
                 self,
                 dict(
                     type='mmcae.ViTPretrained',
                     checkpoint=init_cfg['checkpoint'],
-                    format=init_cfg.get('format', 'auto')))
+                    format=init_cfg.get('format', 'auto'),
+                    **options))
             self._is_init = True
             return
         if init_cfg is not None:
             super().init_weights()
             return
+        self._init_by_scheme()
+
+    def _init_by_scheme(self) -> None:
+        """Fresh weights as the official code of ``init_scheme`` does."""
+        scheme = self.init_scheme
         for module in self.modules():
             if isinstance(module, nn.Linear):
-                nn.init.trunc_normal_(module.weight, std=.02)
+                if scheme in ('trunc_normal', 'dino'):
+                    nn.init.trunc_normal_(module.weight, std=.02)
+                else:
+                    nn.init.xavier_uniform_(module.weight)
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
             elif isinstance(module, nn.LayerNorm):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
-        # patch embedding like a linear layer (MAE, CAE)
         weight = self.patch_embed.proj.weight
-        nn.init.xavier_uniform_(weight.view(weight.shape[0], -1))
-        for token in (self.cls_token, self.mask_token):
-            if token is not None:
-                nn.init.trunc_normal_(token, std=.02)
+        tokens = [
+            t for t in (self.cls_token, self.dist_token, self.mask_token)
+            if t is not None
+        ]
+        if scheme == 'cae':
+            # the official trunc_normal_ wrapper cuts at +-std, not +-2
+            nn.init.trunc_normal_(weight, std=.02, a=-.02, b=.02)
+            nn.init.zeros_(self.patch_embed.proj.bias)
+            for token in tokens:
+                nn.init.trunc_normal_(token, std=.02, a=-.02, b=.02)
+        else:
+            if scheme == 'dino':
+                self.patch_embed.proj.reset_parameters()
+            else:  # the patch embedding as a linear layer (MAE)
+                nn.init.xavier_uniform_(weight.view(weight.shape[0], -1))
+            for token in tokens:
+                if scheme == 'mae':
+                    nn.init.normal_(token, std=.02)
+                else:
+                    nn.init.trunc_normal_(token, std=.02)
         if self.pos_embed_type == 'learned':
             nn.init.trunc_normal_(self.pos_embed, std=.02)
 
@@ -339,7 +428,8 @@ class ViT(BaseModule):
             module.eval()
             for param in module.parameters():
                 param.requires_grad = False
-        for token in (self.cls_token, self.mask_token, self.pos_embed):
+        for token in (self.cls_token, self.dist_token, self.mask_token,
+                      self.pos_embed):
             if token is not None:
                 token.requires_grad = False
 
@@ -410,11 +500,15 @@ class ViT(BaseModule):
         keep_index = None
         if keep_mask is not None:
             x, keep_index = self._keep_patches(x, keep_mask)
-        if self.cls_token is not None:
-            cls_token = self.cls_token.expand(batch, -1, -1)
+        extra = [
+            t.expand(batch, -1, -1)
+            for t in (self.cls_token, self.dist_token) if t is not None
+        ]
+        if extra:
+            extra = torch.cat(extra, dim=1)
             if self.pos_embed is not None:
-                cls_token = cls_token + pos_embed[:, :1]
-            x = torch.cat([cls_token, x], dim=1)
+                extra = extra + pos_embed[:, :self.num_extra_tokens]
+            x = torch.cat([extra, x], dim=1)
         x = self.pos_drop(x)
         token_index = None
         if keep_index is not None and self.use_rel_pos_bias:
@@ -439,10 +533,12 @@ class ViT(BaseModule):
         Args:
             inputs (Tensor): images (B, C, H, W).
             direction (str): 'cls_to_patch' (the paper's q_0 K^T: how much
-                [CLS] attends to each patch) or 'patch_to_cls' (how much
-                each patch attends to [CLS]: what ccMIM's official code
-                reads, ``attn[:, 1:, 0]``; it needs the full attention
-                matrix of each block, one block at a time).
+                [CLS] attends to each patch; the official ccMIM code since
+                its commit 7350304, ``avg_attn[:, 0, 1:]``) or
+                'patch_to_cls' (how much each patch attends to [CLS],
+                ``attn[:, 1:, 0]``, what that code read before 7350304; it
+                needs the full attention matrix of each block, one block at
+                a time).
 
         Returns:
             Tensor: (B, num_layers, num_patches), head-averaged softmax
@@ -502,7 +598,8 @@ class ViT(BaseModule):
                         prefix: str = '') -> Tuple[int, int]:
         """The layer id of a parameter for layer-wise lr decay.
 
-        Ids (MAE / BEiT): tokens, position embedding and patch embedding 0;
+        Ids (MAE / BEiT): tokens ([CLS], [DIST], mask), position embedding
+        and patch embedding 0;
         block i -> i + 1; everything else (final norms, and any parameter
         outside this backbone, e.g. heads and necks) -> num_layers + 1.
 
@@ -518,7 +615,7 @@ class ViT(BaseModule):
         if not param_name.startswith(prefix):
             return num_ids - 1, num_ids
         name = param_name[len(prefix):]
-        if name in ('cls_token', 'mask_token', 'pos_embed') or \
+        if name in ('cls_token', 'dist_token', 'mask_token', 'pos_embed') or \
                 name.startswith('patch_embed'):
             return 0, num_ids
         if name.startswith('blocks.'):

@@ -5,6 +5,11 @@ between the student's and the teacher's features at the same image points
 over the pairs; after each step the center c moves to the teacher
 outputs' batch mean (over all processes) with momentum 0.9.
 
+:meth:`DINOHead.loss_cross_views` is DINO's multi-crop loss
+(facebookresearch/dino main_dino.py ``DINOLoss.forward``, lines 380-404):
+every (teacher view i, student view v) pair with v != i, each averaged over
+the batch, then averaged over the pairs.
+
 mmpretrain 1.2 has no DINO (its ``projects/dino`` keeps the same loss in a
 ``DINOHead`` too); this head holds the center as a buffer (saved in
 checkpoints, the same on every process). The projection MLP and the
@@ -13,6 +18,8 @@ prototypes are the neck, :class:`~mmcae.models.necks.DINOProjectionHead`.
 import torch
 import torch.distributed as torch_dist
 import torch.nn.functional as F
+from typing import Sequence
+
 from mmengine.model import BaseModule
 
 from mmcae.registry import MODELS
@@ -71,6 +78,60 @@ class DINOHead(BaseModule):
         if update_center:
             self.update_center(teacher)
         return loss
+
+    def loss_cross_views(self,
+                         student: Sequence[torch.Tensor],
+                         teacher: Sequence[torch.Tensor],
+                         update_center: bool = True) -> torch.Tensor:
+        """DINO's multi-crop loss, then (in training) the center update.
+
+        Student view i and teacher view i are the same crop for every
+        teacher view (DINO: the two global crops come first); those pairs
+        are skipped, every other (teacher i, student v) pair counts once.
+
+        Args:
+            student (Sequence[Tensor]): per view, (B, C) student logits.
+            teacher (Sequence[Tensor]): per teacher view, (B, C) teacher
+                logits (no gradient flows into them).
+            update_center (bool): move the center with all the teacher
+                rows (after computing the loss, as DINO). Defaults to True.
+
+        Returns:
+            Tensor: the mean over the pairs of the batch-mean cross
+            entropy.
+        """
+        if not teacher or len(student) < 2 or len(teacher) > len(student):
+            raise ValueError(
+                'loss_cross_views needs at least 2 student views and 1 to '
+                f'{len(student)} teacher views (the first student views), '
+                f'got {len(student)} student and {len(teacher)} teacher '
+                'views')
+        shape = tuple(student[0].shape)
+        for kind, views in (('student', student), ('teacher', teacher)):
+            for index, view in enumerate(views):
+                if view.dim() != 2 or tuple(view.shape) != shape:
+                    raise ValueError(
+                        f'every view must be (B, C) = {shape}; {kind} view '
+                        f'{index} is {tuple(view.shape)}')
+        targets = [
+            F.softmax((t.detach() - self.center) / self.teacher_temperature,
+                      dim=-1) for t in teacher
+        ]
+        log_probs = [
+            F.log_softmax(s / self.student_temperature, dim=-1)
+            for s in student
+        ]
+        total = 0.
+        pairs = 0
+        for i, target in enumerate(targets):
+            for v, log_prob in enumerate(log_probs):
+                if v == i:
+                    continue
+                total = total - (target * log_prob).sum(dim=-1).mean()
+                pairs += 1
+        if update_center:
+            self.update_center(torch.cat([t.detach() for t in teacher]))
+        return total / pairs
 
     @torch.no_grad()
     def update_center(self, teacher: torch.Tensor) -> None:

@@ -29,12 +29,13 @@ class InfoNCEHead(BaseModule):
     processes give the loss and, after DDP's averaging, the gradients of
     one process on the concatenated batch. It runs on one process too.
 
-    The default is the official code's form (MoCo v3's loss between the
-    two sets: no visible-visible negatives, temperature 0.5 with the
-    ``2 T`` factor). Eq. 7 as printed also divides by the visible-visible
-    similarities (``intra_negatives=True``). On the demo set (200 steps,
-    ``tools/benchmark/pretrained_vs_random.py ccmim``) the official form
-    lowered the contrastive loss on fixed divisions more than Eq. 7's.
+    The default is the official code's form (github.com/Sherrylone/ccMIM
+    at fdc9096, ``models_ccmim.py`` ``forward_alignment_loss``, lines
+    265-276: MoCo v3's loss between the two sets, no visible-visible
+    negatives, temperature 0.5 with the ``2 T`` factor; the model applies
+    the projector to both inputs before this head). Eq. 7 as printed also
+    divides by the visible-visible similarities
+    (``intra_negatives=True``).
 
     Args:
         temperature (float): softmax temperature. Defaults to 0.5

@@ -4,13 +4,24 @@ Regressor: queries are one learned mask token per masked patch; each block
 cross-attends from the queries to [visible latents, current queries], with
 position embeddings added to queries and keys but not values, separate
 LayerNorms for q, k and v, the residual then a LayerNorm (post-norm), then
-an MLP residual; a final LayerNorm. The visible latents are never updated.
+an MLP residual; a final LayerNorm. The visible latents are never updated
+(``regressor_type='self_attention'``, an IJCV variant, updates them too).
 Its output (the predicted latents of the masked patches) is what the
 alignment loss compares with the encoder's own latents of those patches.
 
 Decoder: self-attention blocks over the masked tokens only (predicted latent
 + position), LayerNorm, then a linear layer to the target vocabulary
 (DALL-E / d-VAE tokens) or to the patch pixels.
+
+Drop path and initialization follow the official code (Atten4Vis/CAE, commit
+a7fd162): the regressor and the decoder each get the encoder's drop-path
+rate, spaced linearly over their own blocks
+(``models/modeling_cae_helper.py`` lines 320 and 386,
+``torch.linspace(0, drop_path_rate, depth)``); every Linear is
+Xavier-uniform with a zero bias and the mask token truncated normal (std
+0.02, cut at +-std), because ``ContextAutoencoderViT._init_weights`` is
+applied to the whole model last (``models/modeling_cae.py`` lines 70-71,
+85-86, 105-112).
 """
 from typing import Optional, Tuple
 
@@ -22,6 +33,9 @@ from torch import nn
 from mmcae.registry import MODELS
 from ..layers import CrossAttention, Mlp, TransformerBlock
 from ..layers.transformer_block import layer_scale
+
+#: ``CAENeck(regressor_type=...)`` values
+REGRESSOR_TYPES = ('cross_attention', 'self_attention')
 
 
 class RegressorBlock(nn.Module):
@@ -76,7 +90,9 @@ class CAENeck(BaseModule):
     Args:
         embed_dims (int): width of the regressor and decoder; the encoder's
             width (the alignment loss compares latents of both).
-        num_heads (int): attention heads.
+        num_heads (int): attention heads of the regressor and decoder (the
+            official ``--decoder_num_heads``, 12 by default, also for
+            ViT-S / ViT-T; 16 in the ViT-L script).
         regressor_depth (int): regressor blocks (4 in the papers).
         decoder_depth (int): decoder blocks (4 in the papers; 0 = only the
             linear head, the "no decoder" ablation).
@@ -84,8 +100,24 @@ class CAENeck(BaseModule):
             tokens, ``patch_size**2 * 3`` for pixels.
         mlp_ratio (float): MLP width ratio. Defaults to 4.
         layer_scale_init_value (float): layer scale init, 0 = none.
-        drop_rate, attn_drop_rate, drop_path_rate (float): regularization.
+        drop_rate, attn_drop_rate (float): dropout.
+        drop_path_rate (float): the largest stochastic-depth rate, reached
+            by the last regressor block and by the last decoder block: the
+            official code passes the encoder's rate and spaces it linearly
+            over each part's own blocks, so configs set the encoder's value.
         norm_eps (float): LayerNorm epsilon.
+        regressor_type (str): 'cross_attention' (the papers' regressor:
+            only the mask queries are updated, the visible latents are
+            keys / values) or 'self_attention' (IJCV, "Experiments", first
+            paragraph: "self-attention over masked tokens and encoded
+            visible patch representations is a choice but with slightly
+            higher computation cost and a little lower performance"): the
+            same blocks with the visible latents among the queries, so both
+            are updated in every block (as the MAE decoder, arXiv Fig. 8);
+            the regressor's output is the masked part. Both have the same
+            parameters.
+        init_cfg (dict, optional): an mmengine init config; None = the
+            official CAE initialization (:meth:`init_weights`).
     """
 
     def __init__(self,
@@ -100,8 +132,21 @@ class CAENeck(BaseModule):
                  attn_drop_rate: float = 0.,
                  drop_path_rate: float = 0.,
                  norm_eps: float = 1e-6,
+                 regressor_type: str = 'cross_attention',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        if regressor_type not in REGRESSOR_TYPES:
+            raise ValueError(
+                f'CAENeck: regressor_type must be one of {REGRESSOR_TYPES}, '
+                f'got {regressor_type!r}; set model.neck.regressor_type to '
+                "'cross_attention' (the papers' regressor) or "
+                "'self_attention' (the IJCV variant)")
+        if embed_dims % num_heads:
+            raise ValueError(
+                f'CAENeck: embed_dims ({embed_dims}) must be a multiple of '
+                f'num_heads ({num_heads}); set model.neck.num_heads to a '
+                'divisor of the encoder width')
+        self.regressor_type = regressor_type
         hidden = int(embed_dims * mlp_ratio)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         rates = torch.linspace(0, drop_path_rate, regressor_depth).tolist()
@@ -128,8 +173,13 @@ class CAENeck(BaseModule):
         self.head = nn.Linear(embed_dims, out_channels)
 
     def init_weights(self) -> None:
-        """Xavier-uniform linear layers, zero biases, identity LayerNorms,
-        truncated-normal (0.02) mask token and head (as CAE / BEiT)."""
+        """The official CAE initialization (``models/modeling_cae.py``
+        lines 105-112, applied to the whole model after every part's own
+        init, so it has the last word): Xavier-uniform for every Linear
+        (the prediction head included), zero biases, identity LayerNorms;
+        the mask token truncated normal with std 0.02 cut at +-0.02 (the
+        official ``trunc_normal_`` wrapper passes ``a=-std, b=std``, lines
+        12-13 and 70-71). An ``init_cfg`` replaces all of this."""
         if self.init_cfg is not None:
             super().init_weights()
             return
@@ -141,8 +191,23 @@ class CAENeck(BaseModule):
             elif isinstance(module, nn.LayerNorm):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
-        nn.init.trunc_normal_(self.mask_token, std=.02)
-        nn.init.trunc_normal_(self.head.weight, std=.02)
+        nn.init.trunc_normal_(self.mask_token, std=.02, a=-.02, b=.02)
+
+    def _regress(self, visible: torch.Tensor, pos_visible: torch.Tensor,
+                 pos_masked: torch.Tensor) -> torch.Tensor:
+        """The regressor's (un-normalized) latents of the masked patches."""
+        queries = self.mask_token.expand(pos_masked.shape[0],
+                                         pos_masked.shape[1], -1)
+        pos_all = torch.cat([pos_visible, pos_masked], dim=1)
+        if self.regressor_type == 'self_attention':
+            tokens = torch.cat([visible, queries], dim=1)
+            for block in self.regressors:
+                tokens = block(tokens, tokens, pos_all, pos_all)
+            return tokens[:, visible.shape[1]:]
+        for block in self.regressors:
+            queries = block(queries, torch.cat([visible, queries], dim=1),
+                            pos_masked, pos_all)
+        return queries
 
     def forward(self, visible: torch.Tensor, pos_visible: torch.Tensor,
                 pos_masked: torch.Tensor
@@ -160,13 +225,8 @@ class CAENeck(BaseModule):
             tuple[Tensor, Tensor]: (predictions (B, Nm, out_channels),
             predicted latents (B, Nm, C)).
         """
-        queries = self.mask_token.expand(pos_masked.shape[0],
-                                         pos_masked.shape[1], -1)
-        pos_key = torch.cat([pos_visible, pos_masked], dim=1)
-        for block in self.regressors:
-            queries = block(queries, torch.cat([visible, queries], dim=1),
-                            pos_masked, pos_key)
-        latent_pred = self.norm_regressor(queries)
+        latent_pred = self.norm_regressor(
+            self._regress(visible, pos_visible, pos_masked))
         x = latent_pred + pos_masked
         for block in self.decoders:
             x = block(x)

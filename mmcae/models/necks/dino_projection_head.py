@@ -34,6 +34,11 @@ class WeightNormLinear(nn.Module):
                  learn_scale: bool = False) -> None:
         super().__init__()
         self.weight_v = nn.Parameter(torch.empty(out_channels, in_channels))
+        # only the rows' directions matter (they are normalized): Gaussian
+        # rows give directions uniform on the sphere. DINO's rows start as
+        # torch's Linear default, uniform in a cube (vision_transformer.py
+        # DINOHead, lines 274-277), which tilts the directions slightly
+        # towards the cube's corners.
         nn.init.trunc_normal_(self.weight_v, std=.02)
         self.weight_g = nn.Parameter(torch.ones(out_channels, 1),
                                      requires_grad=learn_scale)

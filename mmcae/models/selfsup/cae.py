@@ -44,8 +44,12 @@ class CAE(BaseSelfSupervisor):
 
     Args:
         backbone (dict): the encoder, an :class:`mmcae.models.ViT` with
-            ``out_type='raw'`` and a [CLS] token.
-        neck (dict): the regressor + decoder (:class:`CAENeck`).
+            ``out_type='raw'`` and a [CLS] token; ``init_scheme='cae'``
+            initializes it as the official code (the configs set it: a
+            model-level ``init_cfg`` would be overwritten by the ViT's own
+            init, which mmengine runs after the model's).
+        neck (dict): the regressor + decoder (:class:`CAENeck`; its own
+            init is the official one, its ``drop_path_rate`` the encoder's).
         target_generator (dict, optional): the frozen tokenizer for token
             targets (e.g. a DALL-E encoder returning (B, vocab, h, w)
             logits); None for pixel targets.

@@ -3,13 +3,15 @@ al., "Contextual Image Masking Modeling via Synergized Contrasting without
 View Augmentation for Faster and Better Visual Pretraining", ICLR 2023),
 as an mmpretrain self-supervisor.
 
-Per batch (Sec. 3.2, Fig. 1):
+Per batch (Sec. 3.2, Fig. 1; the official code github.com/Sherrylone/ccMIM
+at fdc9096, ``models_ccmim.py`` ``AttnMaskedAutoencoderViT``):
 
 1. the importance of every patch: the whole image through the current
-   encoder without gradients, the head-averaged attention between [CLS]
-   and the patch, summed over the blocks
-   (:meth:`mmcae.models.ViT.cls_attention`; by default the patch's
-   attention to [CLS], as the official code, see ``attention_direction``);
+   encoder without gradients, the head-averaged attention of the [CLS]
+   query over the patch keys, summed over the blocks
+   (:meth:`mmcae.models.ViT.cls_attention`; Sec. 3.2's q_0 K^T and the
+   official ``basic_module.py`` ``avg_attn[:, 0, 1:]`` since commit
+   7350304, see ``attention_direction``);
 2. the patches divided by importance sampling: the most important ~75 %
    are MASKED (they hold the context), the rest stay visible
    (:class:`~mmcae.models.utils.ContextualPatchDivider`; Table 5's other
@@ -18,19 +20,32 @@ Per batch (Sec. 3.2, Fig. 1):
    [CLS] + the masked set (the same [CLS] token and weights; stop-gradient:
    the masked set is the teacher, Fig. 1), each with its patches'
    positions;
-4. the [CLS] outputs through a projector (Linear-BN-ReLU-Linear-BN without
-   affine), then InfoNCE visible -> masked (Eq. 7, :class:`InfoNCEHead`)
+4. both [CLS] outputs through the projector (Linear-BN-ReLU-Linear-BN
+   without affine; official ``forward_alignment_loss`` since commit
+   ddd68ad), then InfoNCE visible -> masked (Eq. 7, :class:`InfoNCEHead`)
    or the SimSiam-style alignment 1 - cos(SG(h_M), p(h_V)) (Eq. 8,
    mmpretrain's ``LatentPredictHead``);
 5. MAE's decoder over [CLS] + the visible latents + mask tokens, MSE on
    the masked patches' normalized pixels (Eq. 9).
 
-Loss = L_rec + lambda * L_align (Eq. 10), lambda 0.2 (Sec. C; the
-official code uses 0.1).
+Loss = L_rec + lambda * L_align (Eq. 10): lambda 0.2 in the paper (App. C)
+and in the official code until commit 265273e, 0.1 since
+(``engine_pretrain.py``: ``loss = l_align * 0.1 + l_rec``).
 
 The masked branch runs under ``no_grad``: its output only enters the loss
-through the stop-gradient, so this gives the same gradients as a graph that
-is cut afterwards, without keeping its activations.
+through the stop-gradient (the official code gathers it with a no-grad
+all-gather), so this gives the same gradients as a graph that is cut
+afterwards, without keeping its activations. The projector sees the
+visible [CLS] first, then the masked one, as the official code, so a
+BatchNorm's running statistics are updated in the same order.
+
+Initialization is the official one (MAE's ``initialize_weights``) when the
+config says so in each part: ``backbone=dict(init_scheme='mae')`` and an
+``init_cfg`` with Xavier-uniform Linear layers on the decoder and the
+projector (``configs/_base_/models/ccmim_vit-base-p16.py``). A model-level
+``init_cfg`` that initializes layers is refused: mmengine initializes the
+children after the parent, so the ViT's own ``init_weights`` would
+overwrite it without a word.
 """
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -41,6 +56,22 @@ from mmpretrain.structures import DataSample
 
 from mmcae.registry import MODELS
 from ..utils import ContextualPatchDivider
+
+
+def _check_init_cfg(init_cfg: Optional[Union[List[dict], dict]]) -> None:
+    """Refuse model-level layer initializers (module docstring)."""
+    cfgs = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
+    for cfg in cfgs:
+        if cfg is not None and cfg.get('type') != 'Pretrained':
+            raise ValueError(
+                f'CcMIM init_cfg {dict(cfg)!r} initializes layers of the '
+                'whole model, but mmengine initializes the children after '
+                "the parent, so the ViT's own init_weights overwrites it. "
+                "Set backbone=dict(init_scheme='mae') (the official ccMIM / "
+                'MAE init) and give the neck and the projector their own '
+                "init_cfg, e.g. [dict(type='Xavier', layer='Linear', "
+                "distribution='uniform')]; a model-level init_cfg may only "
+                "be dict(type='Pretrained', checkpoint=...).")
 
 
 @MODELS.register_module()
@@ -54,10 +85,13 @@ class CcMIM(BaseSelfSupervisor):
             ``MAEPretrainDecoder`` (input: [CLS] + visible latents).
         head (dict): the reconstruction loss, mmpretrain's
             ``MAEPretrainHead`` (MSE on the masked patches; ``norm_pix``).
-        projector (dict, optional): maps [CLS] outputs into the contrastive
-            space, e.g. mmpretrain's ``NonLinearNeck`` with
-            ``with_avg_pool=False``; None uses the [CLS] outputs directly
-            (as the official code does).
+        projector (dict, optional): maps both [CLS] outputs into the
+            contrastive space, e.g. mmpretrain's ``NonLinearNeck`` with
+            ``with_avg_pool=False`` (the official code's projector:
+            Linear(D, D)-BN-ReLU-Linear(D, 256)-BN without affine, a plain
+            per-process ``BatchNorm1d``, i.e. ``norm_cfg=dict(type='BN1d')``;
+            ``SyncBN`` is the other choice). None uses the [CLS] outputs
+            directly (the official code before commit ddd68ad).
         align_head (dict, optional): the contrastive loss, with a
             ``loss(input, target)`` method: :class:`InfoNCEHead` (L_NCE,
             the default of the paper) or ``LatentPredictHead`` with a
@@ -75,22 +109,18 @@ class CcMIM(BaseSelfSupervisor):
         block_min_aspect (float): smallest block aspect ratio. Defaults to
             0.3.
         attention_direction (str): the importance of a patch:
-            'patch_to_cls' (the official code, whose runs gave the paper's
-            numbers: how much the patch attends to [CLS]) or
-            'cls_to_patch' (the formula printed in Sec. 3.2, q_0 K^T: how
-            much [CLS] attends to the patch). Defaults to 'patch_to_cls':
-            on the demo set (200 steps,
-            ``tools/benchmark/pretrained_vs_random.py ccmim``) it lowered
-            the contrastive loss and improved the [CLS] linear probe,
-            while 'cls_to_patch' closes an adversarial loop ([CLS]
-            learns to look at the patches that identify the image, which
-            are then hidden from the visible set), its contrastive loss
-            rose and its [CLS] probe fell below a random encoder's
-            (configs/ccmim/README.md has the numbers, and where the masks
-            fall under each direction).
+            'cls_to_patch' (how much the [CLS] query attends to the patch:
+            Sec. 3.2's q_0 K^T and the official code since commit 7350304,
+            ``avg_attn[:, 0, 1:]``) or 'patch_to_cls' (how much the patch
+            attends to [CLS]: ``avg_attn[:, 1:, 0]``, the official code
+            before that commit; the author's follow-up commit 94e8428
+            describes the change as "Modify the bug (attention value)").
+            Defaults to 'cls_to_patch'.
         data_preprocessor (dict, optional): e.g.
             ``SelfSupDataPreprocessor``.
-        init_cfg (dict, optional): init config.
+        init_cfg (dict, optional): only ``dict(type='Pretrained', ...)``
+            (a whole-model checkpoint); layer initializers go to the part
+            they initialize (module docstring).
     """
 
     def __init__(self,
@@ -104,7 +134,7 @@ class CcMIM(BaseSelfSupervisor):
                  mask_strategy: str = 'importance_sampling',
                  block_min_num_patches: int = 16,
                  block_min_aspect: float = 0.3,
-                 attention_direction: str = 'patch_to_cls',
+                 attention_direction: str = 'cls_to_patch',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
         if align_weight < 0:
@@ -112,6 +142,7 @@ class CcMIM(BaseSelfSupervisor):
         if align_weight > 0 and align_head is None:
             raise ValueError('align_weight > 0 needs an align_head (e.g. '
                              "dict(type='mmcae.InfoNCEHead'))")
+        _check_init_cfg(init_cfg)
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -216,10 +247,12 @@ class CcMIM(BaseSelfSupervisor):
         losses = dict(
             loss_rec=self.head.loss(prediction, images, mask.float()))
         if self.align_weight > 0:
+            # the visible [CLS] through the projector first, as the official
+            # forward_alignment_loss (a BatchNorm's running statistics)
+            query = self._embed(visible[:, 0])
             with torch.no_grad():  # stop-gradient: the masked set teaches
                 masked = self.backbone(images, keep_mask=mask)[0]
                 target = self._embed(masked[:, 0])
-            query = self._embed(visible[:, 0])
             losses['loss_align'] = self.align_weight * self.align_head.loss(
                 query, target)
         return losses

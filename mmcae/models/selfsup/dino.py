@@ -1,21 +1,26 @@
-"""DINO with two global crops (Caron et al., "Emerging Properties in
-Self-Supervised Vision Transformers", ICCV 2021), the contrastive baseline
-of Uni-SSL's Table 2 ("DINO, 100 epochs, 2 crops": FT 81.8, linear 68.1),
+"""DINO (Caron et al., "Emerging Properties in Self-Supervised Vision
+Transformers", ICCV 2021) with two global crops and any number of local
+crops: the contrastive baselines of Uni-SSL's Table 2 ("DINO, 100 epochs,
+2 crops": FT 81.8, linear 68.1; "DINO, 300 epochs, 12 crops": 82.8, 78.2),
 and the student / EMA-teacher machinery that :class:`UniSSL` builds on.
 
-mmpretrain 1.2 has no DINO. Per batch:
+mmpretrain 1.2 has no DINO. Per batch (facebookresearch/dino main_dino.py
+``train_one_epoch``, lines 316-319, and ``DINOLoss``, lines 363-404):
 
 1. the teacher (an EMA copy of backbone + projection head) moves towards
    the student: ``p_t <- m p_t + (1 - m) p_s`` with m following DINO's
    cosine schedule from ``1 - base_momentum`` (0.996) to 1 over the run
    (mmpretrain's ``CosineEMA``, which reads the run's length from
    mmengine's message hub);
-2. both views through the student and, without gradients, through the
-   teacher; each student output is matched to the teacher output of the
-   OTHER view (DINO's cross-view pairs; with two crops there are two);
-3. :class:`~mmcae.models.heads.DINOHead`: centred and sharpened teacher
-   probabilities against the student's log-probabilities; the center
-   moves once per step with all the teacher outputs.
+2. the teacher sees the two global crops only, without gradients; the
+   student sees every crop. As DINO's ``MultiCropWrapper`` (utils.py lines
+   594-629), consecutive crops of one size go through the encoder as one
+   batch (local crops are smaller: the ViT resizes its position table to
+   their grid), and the projection head runs once on all the features;
+3. :class:`~mmcae.models.heads.DINOHead`: each teacher crop's centred and
+   sharpened probabilities against the log-probabilities of every OTHER
+   student crop, the pairs averaged; the center moves once per step with
+   the teacher outputs of the global crops.
 
 The teacher never receives gradients (its parameters have
 ``requires_grad=False`` and it runs under ``no_grad``); its stochastic
@@ -42,7 +47,8 @@ def _is_stochastic(module: nn.Module) -> bool:
 
 @MODELS.register_module()
 class DINO(BaseSelfSupervisor):
-    """DINO with two views and an EMA teacher.
+    """DINO with two global crops, optional local crops and an EMA
+    teacher.
 
     Args:
         backbone (dict): the student's encoder; its last output is the
@@ -59,7 +65,7 @@ class DINO(BaseSelfSupervisor):
             prototypes get no gradient (DINO: 1, "freezing the output layer
             during the first epoch helps training"). Defaults to 1.
         data_preprocessor (dict, optional): e.g.
-            ``SelfSupDataPreprocessor`` (two views).
+            ``SelfSupDataPreprocessor`` (a list of views).
         init_cfg (dict, optional): init config.
     """
 
@@ -139,6 +145,7 @@ class DINO(BaseSelfSupervisor):
     @staticmethod
     def _views(inputs: Union[torch.Tensor, List[torch.Tensor]]
                ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The two views of a two-view pipeline (Uni-SSL)."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ValueError(
                 'expected the two views as a list of two (B, C, H, W) '
@@ -148,26 +155,70 @@ class DINO(BaseSelfSupervisor):
                                                       (list, tuple)) else ''))
         return inputs[0], inputs[1]
 
+    @staticmethod
+    def _crops(inputs: Union[torch.Tensor, List[torch.Tensor]]
+               ) -> List[torch.Tensor]:
+        """The crops, checked: the two global crops first (one size), then
+        any local crops, all of one batch size."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError(
+                'DINO expects its crops as a list of (B, C, H, W) tensors, '
+                'the two global crops first (a multi-view pipeline, e.g. '
+                "mmpretrain's MultiView, and SelfSupDataPreprocessor), got "
+                f'{type(inputs).__name__}' +
+                (f' of {len(inputs)}' if isinstance(inputs,
+                                                    (list, tuple)) else ''))
+        crops = list(inputs)
+        for index, crop in enumerate(crops):
+            if crop.dim() != 4 or crop.shape[0] != crops[0].shape[0]:
+                raise ValueError(
+                    f'crop {index} has shape {tuple(crop.shape)}; every '
+                    'crop must be (B, C, H, W) with the batch size of crop '
+                    f'0 ({crops[0].shape[0]})')
+        if crops[0].shape != crops[1].shape:
+            raise ValueError(
+                'the first two crops are the global crops the teacher sees '
+                f'and must have one size, got {tuple(crops[0].shape)} and '
+                f'{tuple(crops[1].shape)}')
+        return crops
+
+    def _encode_by_size(self, crops: List[torch.Tensor]) -> torch.Tensor:
+        """The student encoder on every crop: each run of consecutive crops
+        of one size as one batch (DINO's MultiCropWrapper), the features
+        concatenated in crop order."""
+        features = []
+        start = 0
+        while start < len(crops):
+            end = start + 1
+            while end < len(crops) and \
+                    crops[end].shape[-2:] == crops[start].shape[-2:]:
+                end += 1
+            features.append(self.backbone(torch.cat(crops[start:end]))[-1])
+            start = end
+        return torch.cat(features)
+
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
-        """DINO's cross-view loss of the two views.
+        """DINO's loss over all (teacher crop, other student crop) pairs.
 
         Args:
-            inputs (list[Tensor]): the two views, each (B, C, H, W).
+            inputs (list[Tensor]): the crops, each (B, C, H, W): the two
+                global crops first, then the local crops (any number, any
+                sizes the encoder takes).
             data_samples (list[DataSample]): unused.
 
         Returns:
-            dict: ``loss_dino`` (the mean over both cross-view pairs).
+            dict: ``loss_dino`` (the mean over the pairs; with two crops,
+            over both cross-view pairs).
         """
-        view_1, view_2 = self._views(inputs)
+        crops = self._crops(inputs)
         self.update_teacher()
-        batch = view_1.shape[0]
-        both = torch.cat([view_1, view_2])
+        batch = crops[0].shape[0]
         with torch.no_grad():
-            teacher = self.teacher_neck(self.teacher_backbone(both)[-1])
-        student = self._student_logits(self.backbone(both)[-1])
-        # student view 1 <-> teacher view 2 and student view 2 <-> teacher
-        # view 1
-        teacher = torch.cat([teacher[batch:], teacher[:batch]])
-        return dict(loss_dino=self.head.loss(student, teacher))
+            teacher = self.teacher_neck(
+                self.teacher_backbone(torch.cat(crops[:2]))[-1])
+        student = self._student_logits(self._encode_by_size(crops))
+        return dict(
+            loss_dino=self.head.loss_cross_views(
+                student.split(batch), teacher.split(batch)))

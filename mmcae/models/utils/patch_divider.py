@@ -7,9 +7,12 @@ reconstructs from. Four strategies (ccMIM Table 5):
 
 - ``'importance_sampling'`` (the paper's default): score =
   softmax(importance) / softmax(u), u ~ U(0, 1) per patch; the highest
-  scores are masked. Early in training the attention is nearly flat and
-  the uniform noise dominates (close to random masking); once [CLS]
-  attends to a few patches, those are masked almost surely.
+  scores are masked (the official ``get_mask_idx``, github.com/Sherrylone/
+  ccMIM at fdc9096 ``models_ccmim.py`` lines 128-162: ascending sort, the
+  first ``int(L * (1 - mask_ratio))`` visible). Early in training the
+  attention is nearly flat and the uniform noise dominates (close to
+  random masking); once [CLS] attends to a few patches, those are masked
+  almost surely.
 - ``'importance'``: the patches of highest importance, no noise.
 - ``'random'``: uniform random patches (MAE's masking).
 - ``'block'``: BEiT block-wise masking with the exact count (blocks of at

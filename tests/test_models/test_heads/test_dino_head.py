@@ -1,6 +1,8 @@
 """DINOHead.loss equals a direct computation of DINO's centred, sharpened
-cross entropy; the teacher gets no gradient; the center moves by its
-momentum; DINOProjectionHead has DINO's layout and unit-norm prototypes."""
+cross entropy; its multi-crop loss is DINO's mean over the (teacher i,
+student v != i) pairs; the teacher gets no gradient; the center moves by
+its momentum; DINOProjectionHead has DINO's layout and unit-norm
+prototypes of isotropic directions."""
 import math
 
 import pytest
@@ -82,3 +84,59 @@ def test_projection_head_layout():
     assert head(torch.randn(2, 5, 5, 32)).shape == (2, 5, 5, 100)
     learned = DINOProjectionHead(32, out_channels=10, norm_last_layer=False)
     assert learned.last_layer.weight_g.requires_grad
+
+
+def test_cross_view_loss_is_the_mean_over_pairs_without_same_crops():
+    generator = torch.Generator().manual_seed(0)
+    student = [torch.randn(4, 5, generator=generator, dtype=torch.float64)
+               for _ in range(4)]
+    teacher = [torch.randn(4, 5, generator=generator, dtype=torch.float64)
+               for _ in range(2)]
+    center = torch.randn(1, 5, generator=generator, dtype=torch.float64)
+    head = DINOHead(5).double()
+    head.center.copy_(center)
+    loss = head.loss_cross_views(student, teacher)
+    # DINO's pairs: (0, 1), (0, 2), (0, 3), (1, 0), (1, 2), (1, 3), each
+    # the batch mean of _reference's per-row cross entropy
+    pairs = [(i, v) for i in range(2) for v in range(4) if v != i]
+    expected = sum(
+        _reference(student[v].tolist(), teacher[i].tolist(),
+                   center.tolist(), 0.1, 0.04) for i, v in pairs) / 6
+    assert loss.item() == pytest.approx(expected, rel=1e-10)
+    torch.testing.assert_close(
+        head.center, 0.9 * center + 0.1 * torch.cat(teacher).mean(
+            0, keepdim=True))
+    # two views: the same as the pair-swapped loss
+    two = DINOHead(5).double()
+    torch.testing.assert_close(
+        two.loss_cross_views(student[:2], teacher, update_center=False),
+        two.loss(torch.cat(student[:2]), torch.cat([teacher[1],
+                                                     teacher[0]]),
+                 update_center=False))
+
+
+@pytest.mark.parametrize('student, teacher, message', [
+    ([torch.zeros(2, 3)], [torch.zeros(2, 3)], 'at least 2 student'),
+    ([torch.zeros(2, 3)] * 2, [torch.zeros(2, 3)] * 3, 'at least 2'),
+    ([torch.zeros(2, 3), torch.zeros(3, 3)], [torch.zeros(2, 3)],
+     'student view 1 is'),
+    ([torch.zeros(2, 3)] * 2, [torch.zeros(2, 3, 1)], 'teacher view 0'),
+])
+def test_cross_view_loss_refuses_mismatched_views(student, teacher,
+                                                  message):
+    with pytest.raises(ValueError, match=message):
+        DINOHead(3).loss_cross_views(student, teacher)
+
+
+def test_prototype_directions_are_isotropic():
+    """Normal rows (std 0.02, norm fixed to 1): directions uniform on the
+    sphere, unlike DINO's uniform-in-a-cube torch Linear default (a
+    documented difference)."""
+    torch.manual_seed(0)
+    head = DINOProjectionHead(8, hidden_channels=8, bottleneck_channels=256,
+                              out_channels=512)
+    head.init_weights()
+    weight = head.last_layer.weight_v
+    assert weight.std().item() == pytest.approx(0.02, rel=0.02)
+    # a cube law of the same std would have no value beyond sqrt(3) std
+    assert weight.abs().max() > 3 * 0.02

@@ -1,4 +1,6 @@
-"""mmcae.CAE: loss parity with mmpretrain's CAE, gradient flow."""
+"""mmcae.CAE: loss parity with mmpretrain's CAE, gradient flow, and the
+official CAE initialization of the whole model."""
+import math
 import re
 
 import pytest
@@ -195,6 +197,77 @@ def test_pixel_target_and_ablations():
                 target='pixels'))
 
 
+def _assert_xavier_uniform(name: str, weight: torch.Tensor) -> None:
+    fan_out, fan_in = weight.shape
+    bound = math.sqrt(6. / (fan_in + fan_out))
+    assert weight.abs().max().item() <= bound * (1 + 1e-6), name
+    # uniform on [-b, b]: std b / sqrt(3); the estimate is within a few %
+    # for these sizes, a trunc-normal(0.02) init is not
+    assert weight.std().item() == pytest.approx(bound / math.sqrt(3),
+                                                rel=0.1), name
+
+
+#: std of N(0, 0.02) cut at +-0.02 (the official trunc_normal_ wrapper):
+#: 0.02 * sqrt(1 - 2 phi(1) / (2 Phi(1) - 1))
+CUT_STD = 0.02 * math.sqrt(1 - 2 * math.exp(-0.5) / math.sqrt(2 * math.pi) /
+                           (2 * 0.841345 - 1))
+
+
+def test_whole_model_init_is_the_official_one():
+    """``init_scheme='cae'`` and the neck's own init survive
+    ``model.init_weights()`` of the whole mmcae.CAE (mmengine initializes
+    the parent, then each child): every Linear of encoder and neck
+    Xavier-uniform, zero biases; the patch embedding, [CLS] and the mask
+    token truncated normal std 0.02 cut at +-0.02
+    (Atten4Vis/CAE models/modeling_cae.py lines 12-13, 70-71, 85-86,
+    105-112; modeling_cae_helper.py lines 223, 266-269)."""
+    torch.manual_seed(0)
+    cfg = dict(
+        type='mmcae.CAE',
+        backbone=dict(
+            type='mmcae.ViT',
+            arch=dict(embed_dims=128, num_layers=2, num_heads=4,
+                      mlp_hidden_dims=512),
+            img_size=64, patch_size=8, qkv_bias='qv',
+            layer_scale_init_value=0.1, pos_embed='sincos', out_type='raw',
+            init_scheme='cae'),
+        neck=dict(type='mmcae.CAENeck', embed_dims=128, num_heads=4,
+                  regressor_depth=2, decoder_depth=2, out_channels=192),
+        target='pixels')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = ROOT_MODELS.build(cfg)
+    table = model.backbone.pos_embed.detach().clone()
+    with torch.no_grad():  # nothing of the constructors' init may survive
+        for param in model.parameters():
+            if param.requires_grad:
+                param.fill_(5.)
+    model.init_weights()
+
+    checked = 0
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Linear):
+            _assert_xavier_uniform(name, module.weight.detach())
+            if module.bias is not None:
+                assert not module.bias.any(), name
+            checked += 1
+        elif isinstance(module, torch.nn.LayerNorm):
+            assert torch.all(module.weight == 1), name
+            assert not module.bias.any(), name
+    # encoder: qkv, proj, fc1, fc2 per block; neck: 6 per regressor block,
+    # 4 per decoder block, the head
+    assert checked == 2 * 4 + 2 * 6 + 2 * 4 + 1
+    cut_at_std = (('patch_embed', model.backbone.patch_embed.proj.weight),
+                  ('cls_token', model.backbone.cls_token),
+                  ('mask_token', model.neck.mask_token))
+    for name, tensor in cut_at_std:
+        tensor = tensor.detach()
+        assert tensor.abs().max().item() <= 0.02, name
+        assert tensor.std().item() == pytest.approx(CUT_STD, rel=0.15), name
+    assert not model.backbone.patch_embed.proj.bias.any()
+    # the fixed sin-cos table is not a weight to initialize
+    torch.testing.assert_close(model.backbone.pos_embed.detach(), table)
+
+
 def _demo_images(split: str, count: int, size: int, offset: int = 0):
     """Demo classification images (one large object of category
     ``index % 8`` among small distractors), normalized, and their labels."""
@@ -235,9 +308,9 @@ def _knn_accuracy(model, train, test, k: int = 10) -> dict:
 
 def test_tiny_cae_learns_on_demo_images():
     """600 CPU steps of a tiny CAE (pixel target, 64 px demo images, 8 x 8
-    patches, half masked) lower both loss terms clearly, and its encoder
-    beats the same encoder at its random init on a k-NN probe of the 8
-    demo classes (held-out images)."""
+    patches, half masked) lower both loss terms clearly, and its patch
+    tokens beat those of the same encoder at its random init on a k-NN
+    probe of the 8 demo classes (held-out images)."""
     torch.manual_seed(0)
     model = _ours(target='pixels', embed_dims=64, img_size=64)
     images, _ = _demo_images('train', 256, 64)
@@ -266,17 +339,19 @@ def test_tiny_cae_learns_on_demo_images():
     first = torch.tensor(history[:20]).mean(0)
     last = torch.tensor(history[-20:]).mean(0)
     trained = _knn_accuracy(model, probe_train, probe_test)
-    # measured (mean of the first / last 20 steps): reconstruction 0.997 ->
-    # 0.669, alignment 2.358 -> 0.509; k-NN accuracy [CLS] 0.831 -> 0.975
-    # (errors / 7), mean patch token 0.856 -> 0.919 (chance 0.125; 160
-    # held-out images). A random ViT already separates the demo classes
-    # well (their hues differ); pretraining must remove most of the
-    # remaining errors.
+    # measured (mean of the first / last 20 steps): reconstruction 1.180 ->
+    # 0.674, alignment 2.307 -> 0.495; k-NN accuracy of the mean patch
+    # token 0.856 -> 0.919 (chance 0.125; 160 held-out images; seeds 1, 2:
+    # 0.825 -> 0.913, 0.844 -> 0.950). A random ViT already separates the
+    # demo classes well (their hues differ); pretraining must remove a good
+    # part of the remaining errors. [CLS] is not asserted: no loss term
+    # sees it (the regressor gets the visible patch latents only), so its
+    # k-NN accuracy moves either way with the seed (0.831 -> 0.588, 0.825
+    # -> 0.544, 0.894 -> 0.756 for seeds 0-2 here).
     assert last[0] < 0.8 * first[0], (first, last)  # reconstruction
     assert last[1] < 0.5 * first[1], (first, last)  # alignment
-    errors = {kind: 1 - value for kind, value in at_init.items()}
-    assert 1 - trained['cls'] < 0.5 * errors['cls'], (at_init, trained)
-    assert trained['cls'] > at_init['cls'] + 0.08, (at_init, trained)
+    error = 1 - at_init['mean_patch']
+    assert 1 - trained['mean_patch'] < 0.75 * error, (at_init, trained)
     assert trained['mean_patch'] > at_init['mean_patch'] + 0.03, (at_init,
                                                                   trained)
 

@@ -1,7 +1,10 @@
-"""mmcae.CcMIM: the division follows a hand-built encoder's attention,
-the reconstruction loss equals mmpretrain's MAE with identical weights and
-masks, no gradient reaches the image through the masked branch, and every
-variant (InfoNCE / SimSiam alignment, lambda 0, Table 5 strategies) runs.
+"""mmcae.CcMIM: the division follows a hand-built encoder's attention, by
+default the [CLS] query's row (the paper's q_0 K^T and the official code
+since Sherrylone/ccMIM commit 7350304), the reconstruction loss equals
+mmpretrain's MAE with identical weights and masks, the projector maps both
+[CLS] outputs (visible first) as the official code since ddd68ad, no
+gradient reaches the image through the masked branch, and every variant
+(InfoNCE / SimSiam alignment, lambda 0, Table 5 strategies) runs.
 """
 import pytest
 import torch
@@ -234,3 +237,165 @@ def test_bad_configs():
     cfg['backbone']['out_type'] = 'cls_token'
     with pytest.raises(ValueError, match="out_type='raw'"):
         _build(cfg)
+
+
+def _two_region_encoder(red, blue, direction=None):
+    """A ViT in which [CLS] attends to the red patches while the blue
+    patches attend to [CLS]: the two directions disagree.
+
+    Tokens: a red patch is e_0 (patch embedding of the red channel), a
+    blue one e_2, [CLS] e_1, dark patches 0; no positions. Keys = 8 LN(x),
+    queries = 8 R LN(x) with R routing channel 1 to 0 and 2 to 1. [CLS]'s
+    query then matches the red keys and a blue patch's query the [CLS]
+    key (logit ~ 228 in the head holding channels 0-3); dark tokens have
+    zero keys and queries (uniform attention). Values and MLPs output zero,
+    so every block sees the same tokens and attention.
+    """
+    dims = 8
+    overrides = dict(mask_ratio=0.25, mask_strategy='importance')
+    if direction is not None:
+        overrides['attention_direction'] = direction
+    model = _build(_cfg(dims, 2, 2, **overrides))
+    vit = model.backbone
+    route = torch.zeros(dims, dims)
+    route[0, 1] = route[1, 2] = 1.
+    with torch.no_grad():
+        for param in vit.parameters():
+            param.zero_()
+        vit.patch_embed.proj.weight[0, 0] = 1. / (PATCH * PATCH)
+        vit.patch_embed.proj.weight[2, 2] = 1. / (PATCH * PATCH)
+        vit.cls_token[0, 0, 1] = 1.
+        for block in vit.blocks:
+            block.norm1.weight.fill_(1.)
+            block.norm2.weight.fill_(1.)
+            block.attn.qkv.weight[:dims] = 8 * route
+            block.attn.qkv.weight[dims:2 * dims] = 8 * torch.eye(dims)
+    images = torch.zeros(1, 3, IMG, IMG)
+    for channel, region in ((0, red), (2, blue)):
+        for index in region:
+            row, col = divmod(index, GRID)
+            images[:, channel, row * PATCH:(row + 1) * PATCH,
+                   col * PATCH:(col + 1) * PATCH] = 1.
+    return model, images
+
+
+def test_default_division_follows_the_cls_query_row():
+    """A hand-built attention map where the two directions pick different
+    patches: the default masks the patches [CLS] attends to (the official
+    ``avg_attn[:, 0, 1:]``), 'patch_to_cls' those attending to [CLS] (the
+    code before commit 7350304, ``avg_attn[:, 1:, 0]``)."""
+    red, blue = [0, 1, 4, 5], [10, 11, 14, 15]  # 4 of 16 = 25 % masked
+    model, image = _two_region_encoder(red, blue)
+    assert model.attention_direction == 'cls_to_patch'
+    others = [i for i in range(16) if i not in red + blue]
+    row = model.backbone.cls_attention(image, 'cls_to_patch')[0]
+    column = model.backbone.cls_attention(image, 'patch_to_cls')[0]
+    # [CLS] -> red ~ (1/4 + 1/17) / 2 per block, -> anything else ~ 1/34
+    assert row[:, red].min() > 0.14 and row[:, blue + others].max() < 0.04
+    # blue -> [CLS] ~ (1 + 1/17) / 2, dark -> [CLS] 1/17, red -> ~1/34
+    assert column[:, blue].min() > 0.5 and column[:, red + others].max() < 0.07
+    expected = {'cls_to_patch': red, 'patch_to_cls': blue}
+    for direction, region in expected.items():
+        if direction != model.attention_direction:
+            model, image = _two_region_encoder(red, blue, direction)
+        mask, importance = model.divide(image.expand(2, -1, -1, -1))
+        assert mask.sum(1).tolist() == [4, 4]
+        assert sorted(mask[0].nonzero().flatten().tolist()) == region
+        assert torch.equal(mask[0], mask[1])
+        torch.testing.assert_close(
+            importance[0],
+            model.backbone.cls_attention(image, direction)[0].sum(0))
+
+
+def test_importance_equals_the_official_attention_row():
+    """Random weights: the default importance is the official
+    basic_module.Attention's head-averaged softmax(q k^T / sqrt(d)) at
+    [:, 0, 1:], summed over the blocks; [:, 1:, 0] (the code before commit
+    7350304) differs."""
+    torch.manual_seed(0)
+    model = _build(_cfg())
+    perturb(model)
+    vit = model.backbone
+    images = torch.randn(3, 3, IMG, IMG)
+    heads = vit.num_heads
+    with torch.no_grad():
+        x, _, _ = vit._embed_tokens(images, None)
+        now = before = 0
+        for block in vit.blocks:
+            batch, tokens, dims = x.shape
+            qkv = block.attn.qkv(block.norm1(x)).reshape(
+                batch, tokens, 3, heads, dims // heads).permute(2, 0, 3, 1, 4)
+            attn = (qkv[0] @ qkv[1].transpose(-2, -1) *
+                    (dims // heads)**-0.5).softmax(dim=-1).mean(dim=1)
+            now = now + attn[:, 0, 1:]
+            before = before + attn[:, 1:, 0]
+            x = block(x)
+        _, importance = model.divide(images)
+    torch.testing.assert_close(importance, now, atol=1e-5, rtol=1e-5)
+    # far above the float32 tolerance: the two readings differ
+    assert (importance - before).abs().max() > 100 * 1e-5
+
+
+def test_projector_maps_both_cls_outputs_visible_first():
+    """The official forward_alignment_loss (since commit ddd68ad): the
+    projector on the visible [CLS], then on the masked [CLS], both
+    projections into the InfoNCE; without a projector the raw [CLS]
+    outputs (the code before that commit)."""
+    torch.manual_seed(0)
+    images = torch.randn(4, 3, IMG, IMG)
+    mask = torch.stack([torch.randperm(16) < 12 for _ in range(4)])
+    for with_projector in (True, False):
+        model = _build(_cfg() if with_projector else _cfg(projector=None))
+        perturb(model)
+        captured = {}
+
+        def fake_loss(input, target):
+            captured.update(input=input.detach(), target=target.detach())
+            return input.sum() * 0
+
+        model.align_head.loss = fake_loss
+        calls = []
+        if with_projector:
+            model.projector.register_forward_hook(
+                lambda module, args, out: calls.append(
+                    (args[0][0].detach().clone(), out[0].detach().clone())))
+        model.division_losses(images, mask)
+        with torch.no_grad():
+            visible = model.backbone(images, keep_mask=~mask)[0][:, 0]
+            masked = model.backbone(images, keep_mask=mask)[0][:, 0]
+        assert (visible - masked).abs().max() > 1e-2
+        if not with_projector:
+            torch.testing.assert_close(captured['input'], visible)
+            torch.testing.assert_close(captured['target'], masked)
+            continue
+        assert len(calls) == 2
+        torch.testing.assert_close(calls[0][0], visible)
+        torch.testing.assert_close(calls[1][0], masked)
+        torch.testing.assert_close(captured['input'], calls[0][1])
+        torch.testing.assert_close(captured['target'], calls[1][1])
+        assert captured['input'].shape == (4, 16)
+
+
+def test_projector_batchnorm_option():
+    """The official projector's plain per-process BatchNorm1d (BN1d) and
+    the synchronized one (SyncBN), chosen by the projector's norm_cfg."""
+    plain = _build(_cfg())
+    assert type(plain.projector.bn0) is torch.nn.BatchNorm1d
+    assert type(plain.projector.bn1) is torch.nn.BatchNorm1d
+    assert not plain.projector.bn1.affine
+    synced = _build(_cfg(projector=dict(norm_cfg=dict(type='SyncBN'))))
+    assert isinstance(synced.projector.bn0, torch.nn.SyncBatchNorm)
+
+
+def test_model_level_layer_init_is_refused():
+    """mmengine initializes the children after the parent: a model-level
+    Xavier would be overwritten by the ViT's init_weights, so it is an
+    error that names the options to use."""
+    with pytest.raises(ValueError, match="init_scheme='mae'"):
+        _build(_cfg(init_cfg=[
+            dict(type='Xavier', layer='Linear', distribution='uniform')
+        ]))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = ROOT_MODELS.build(
+            _cfg(init_cfg=dict(type='Pretrained', checkpoint='x.pth')))
+    assert type(model).__name__ == 'CcMIM'

@@ -4,9 +4,9 @@ trained encoder's [CLS] beats its own random init on a linear probe.
 The images are the demo ImageNet set's scenes (mmcae.datasets.demo: one
 dominant object of 8 classes, distractors, textured backgrounds) drawn in
 memory at 32 px; the model is the demo config's ccMIM (importance
-sampling from the attention, InfoNCE through the projector, MAE decoder,
-lambda 0.2) with a 48-d, 3-block encoder and 4-px patches (an 8 x 8
-grid). The full-size run is
+sampling from the [CLS] query's attention, InfoNCE through the projector,
+MAE decoder, lambda 0.2, the official init) with a 48-d, 3-block encoder
+and 4-px patches (an 8 x 8 grid). The full-size run is
 ``tools/benchmark/pretrained_vs_random.py ccmim``.
 """
 import copy
@@ -23,6 +23,11 @@ from mmcae.datasets.demo.scenes import draw_scene
 
 SIZE, PATCH, EMBED = 32, 4, 48
 STEPS, WARMUP, BATCH, WINDOW = 200, 20, 32, 20
+#: images the probe learns from (8 per class): with the official (Xavier)
+#: init a random encoder's [CLS] already separates the 8 classes of these
+#: scenes from 512 images (98.4 % top-1), so the probe is kept data-limited
+#: to tell a trained encoder from its init (measured: 99.2 vs 90.6)
+PROBE_TRAIN = 64
 
 
 def _scenes(count: int, seed: int):
@@ -43,6 +48,7 @@ def _scenes(count: int, seed: int):
 
 def _model():
     grid = SIZE // PATCH
+    xavier = dict(type='Xavier', layer='Linear', distribution='uniform')
     cfg = dict(
         type='mmcae.CcMIM',
         backbone=dict(
@@ -50,22 +56,19 @@ def _model():
             arch=dict(embed_dims=EMBED, num_layers=3, num_heads=3,
                       mlp_hidden_dims=4 * EMBED),
             img_size=SIZE, patch_size=PATCH, qkv_bias='qv',
-            layer_scale_init_value=0.1, pos_embed='sincos', out_type='raw'),
+            layer_scale_init_value=0.1, pos_embed='sincos', out_type='raw',
+            init_scheme='mae'),
         neck=dict(type='MAEPretrainDecoder', num_patches=grid * grid,
                   patch_size=PATCH, embed_dim=EMBED, decoder_embed_dim=32,
-                  decoder_depth=1, decoder_num_heads=2),
+                  decoder_depth=1, decoder_num_heads=2, init_cfg=[xavier]),
         head=dict(type='MAEPretrainHead', norm_pix=True, patch_size=PATCH,
                   loss=dict(type='PixelReconstructionLoss', criterion='L2')),
         projector=dict(type='NonLinearNeck', in_channels=EMBED,
                        hid_channels=EMBED, out_channels=32,
                        with_avg_pool=False, with_last_bn_affine=False,
-                       norm_cfg=dict(type='BN1d')),
+                       norm_cfg=dict(type='BN1d'), init_cfg=[xavier]),
         align_head=dict(type='mmcae.InfoNCEHead', temperature=0.5),
-        align_weight=0.2,
-        init_cfg=[
-            dict(type='Xavier', layer='Linear', distribution='uniform'),
-            dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
-        ])
+        align_weight=0.2)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = ROOT_MODELS.build(cfg)
     model.init_weights()
@@ -73,8 +76,10 @@ def _model():
 
 
 def _linear_probe(model, train, val) -> float:
-    """Top-1 (%) of a logistic regression on standardized [CLS] features."""
+    """Top-1 (%) of a logistic regression on standardized [CLS] features,
+    learned from the first ``PROBE_TRAIN`` training images."""
     model.eval()
+    train = (train[0][:PROBE_TRAIN], train[1][:PROBE_TRAIN])
     with torch.no_grad():
         train_features = model.backbone(train[0])[0][:, 0]
         val_features = model.backbone(val[0])[0][:, 0]

@@ -1,6 +1,6 @@
 # The recipe at 400 epochs (lambda 0.2, L_NCE): the parent of the lambda
 # sweep (Sec. 4.3) and of Table 5 at 400 epochs.
-_base_ = ['./ccmim_vit-base-p16_32xb32-amp-coslr-300e_in1k.py']
+_base_ = ['./ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py']
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0,

@@ -1,6 +1,6 @@
 # Lambda sweep (Sec. 4.3): lambda 0.2, L_align (Eq. 8) with a SimSiam
 # predictor (sizes: README.md); the parent of the other L_align points.
-_base_ = ['./ccmim_vit-base-p16_32xb32-amp-coslr-400e_lambda0.2-nce_in1k.py']
+_base_ = ['./ccmim_vit-base-p16_32xb32-coslr-400e_lambda0.2-nce_in1k.py']
 
 model = dict(
     align_weight=0.2,

@@ -1,0 +1,2 @@
+# Table 5 at 400 epochs, importance-sampling division: the 400-epoch recipe.
+_base_ = ['./ccmim_vit-base-p16_32xb32-coslr-400e_lambda0.2-nce_in1k.py']
