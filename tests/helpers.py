@@ -1,6 +1,8 @@
 """Plain helpers shared by the tests (pytest fixtures stay in conftest.py):
 the repository root, running the tools in a subprocess as a user would, a
-free TCP port, and the tiny ViT used by the parity and conversion tests."""
+free TCP port, the tiny ViT used by the parity and conversion tests, and
+the statistics of the official initializations."""
+import math
 import os
 import os.path as osp
 import socket
@@ -66,3 +68,61 @@ def assert_parity(ours, theirs, tolerance: float = 1e-5) -> None:
     difference = (ours - theirs).abs().max().item()
     assert difference < tolerance, difference
 
+
+
+#: std of N(0, 0.02) cut at +-0.02, the official CAE ``trunc_normal_``
+#: wrapper (Atten4Vis/CAE models/modeling_cae.py lines 12-13):
+#: 0.02 * sqrt(1 - 2 phi(1) / (2 Phi(1) - 1))
+CUT_NORMAL_STD = 0.02 * math.sqrt(1 - 2 * math.exp(-0.5) / math.sqrt(
+    2 * math.pi) / (2 * 0.841345 - 1))
+
+
+def assert_xavier_uniform(weight, name: str = '') -> None:
+    """Xavier-uniform statistics of a weight (a conv weight counts as a
+    linear layer over its flattened input): every value within
+    b = sqrt(6 / (fan_in + fan_out)) and std b / sqrt(3). The std estimate's
+    relative error is about sqrt(0.2 / n), <= 2 % for the widths tested;
+    torch's default Linear init (bound 1 / sqrt(fan_in)) and a
+    trunc-normal(0.02) init are far off."""
+    weight = weight.detach().reshape(weight.shape[0], -1)
+    fan_out, fan_in = weight.shape
+    bound = math.sqrt(6. / (fan_in + fan_out))
+    assert weight.abs().max().item() <= bound * (1 + 1e-6), name
+    std = weight.std().item()
+    assert abs(std * math.sqrt(3) / bound - 1) < 0.1, (name, std, bound)
+
+
+def assert_official_cae_init(model, skip: str = 'target_generator') -> int:
+    """The official CAE initialization of an ``mmcae.CAE`` (Atten4Vis/CAE
+    models/modeling_cae.py ``_init_weights``, applied to the whole model
+    last): every Linear Xavier-uniform with a zero bias; the patch
+    embedding, [CLS] and the neck's mask token truncated normal std 0.02
+    cut at +-0.02. Modules under ``skip`` (the frozen tokenizer) are left
+    out.
+
+    Returns:
+        int: the number of Linear layers checked.
+    """
+    import torch
+    linears = 0
+    for name, module in model.named_modules():
+        if name.startswith(skip):
+            continue
+        if isinstance(module, torch.nn.Linear):
+            assert_xavier_uniform(module.weight, name)
+            if module.bias is not None:
+                assert not module.bias.any(), name
+            linears += 1
+        elif isinstance(module, torch.nn.LayerNorm):
+            assert torch.all(module.weight == 1), name
+            assert not module.bias.any(), name
+    for name, tensor in (('patch_embed',
+                          model.backbone.patch_embed.proj.weight),
+                         ('cls_token', model.backbone.cls_token),
+                         ('mask_token', model.neck.mask_token)):
+        tensor = tensor.detach()
+        assert tensor.abs().max().item() <= 0.02, name
+        # the std estimate of a few thousand values: within 20 %
+        assert abs(tensor.std().item() / CUT_NORMAL_STD - 1) < 0.2, name
+    assert not model.backbone.patch_embed.proj.bias.any()
+    return linears

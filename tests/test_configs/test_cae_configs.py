@@ -36,6 +36,7 @@ from PIL import Image
 
 from mmcae.utils.model_zoo import load_model_index as _load_model_index
 from tests.helpers import REPO_ROOT
+from tests.helpers import assert_official_cae_init
 
 
 @functools.lru_cache(maxsize=None)
@@ -514,21 +515,6 @@ def test_no_weight_decay_groups():
     assert decay_of[id(names['backbone.blocks.0.attn.qkv.weight'])] == 0.05
 
 
-def _assert_xavier_uniform(name: str, weight: torch.Tensor) -> None:
-    fan_out, fan_in = weight.shape
-    bound = math.sqrt(6. / (fan_in + fan_out))
-    assert weight.abs().max().item() <= bound * (1 + 1e-6), name
-    # uniform on [-b, b]: std b / sqrt(3), estimated within a few % here; a
-    # trunc-normal(0.02) init is far off at these widths
-    assert weight.std().item() == pytest.approx(bound / math.sqrt(3),
-                                                rel=0.1), name
-
-
-#: std of N(0, 0.02) cut at +-0.02, the official trunc_normal_ wrapper
-#: (models/modeling_cae.py lines 12-13): 0.02 * sqrt(1 - 2 phi(1) / (2
-#: Phi(1) - 1))
-CUT_STD = 0.02 * math.sqrt(1 - 2 * math.exp(-0.5) / math.sqrt(2 * math.pi) /
-                           (2 * 0.841345 - 1))
 QUICKSTART = osp.join(
     REPO_ROOT, 'configs', 'quickstart',
     'cae_vit-tiny-p8_1xb32-pixel-16e_quickstart-demo-in1k.py')
@@ -565,25 +551,10 @@ def test_config_model_gets_the_official_init(path):
                     'target_generator'):
                 param.fill_(5.)
     model.init_weights()
-    linears = 0
-    for name, module in model.named_modules():
-        if name.startswith('target_generator'):
-            continue
-        if isinstance(module, torch.nn.Linear):
-            _assert_xavier_uniform(name, module.weight.detach())
-            if module.bias is not None:
-                assert not module.bias.any(), name
-            linears += 1
+    linears = assert_official_cae_init(model)
     depth_r, depth_d = (model_cfg['neck'][key]
                         for key in ('regressor_depth', 'decoder_depth'))
     assert linears == 2 * 4 + 6 * depth_r + 4 * depth_d + 1
-    cut_at_std = (('patch_embed', model.backbone.patch_embed.proj.weight),
-                  ('cls_token', model.backbone.cls_token),
-                  ('mask_token', model.neck.mask_token))
-    for name, tensor in cut_at_std:
-        tensor = tensor.detach()
-        assert tensor.abs().max().item() <= 0.02, name
-        assert tensor.std().item() == pytest.approx(CUT_STD, rel=0.2), name
 
 
 def _official_small_configs():

@@ -27,6 +27,7 @@ from mmpretrain.registry import MODELS
 from mmcae.utils.model_zoo import load_model_index
 
 from tests.helpers import REPO_ROOT
+from tests.helpers import assert_xavier_uniform
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'ccmim')
 PRETRAIN = sorted(
@@ -515,19 +516,6 @@ def test_upernet_builds_with_layer_decay():
     assert assert_layer_decay(model, optim_wrapper, cfg) > 0
 
 
-def _assert_xavier_uniform(weight: torch.Tensor, name: str) -> None:
-    """Xavier-uniform statistics: |w| <= sqrt(6 / (fan_in + fan_out)), the
-    largest close to the bound, std bound / sqrt(3) (PyTorch's default
-    Linear init has bound 1 / sqrt(fan_in), trunc-normal 0.02 stays under
-    0.04: both fail here)."""
-    weight = weight.detach().reshape(weight.shape[0], -1)
-    fan_out, fan_in = weight.shape
-    bound = math.sqrt(6. / (fan_in + fan_out))
-    assert weight.abs().max() <= bound * (1 + 1e-6), name
-    assert weight.abs().max() > 0.95 * bound, name
-    assert abs(weight.std().item() * math.sqrt(3) / bound - 1) < 0.1, name
-
-
 @pytest.mark.parametrize('name', [
     'ccmim_vit-base-p16_32xb32-coslr-300e_in1k.py', OFFICIAL,
     'ccmim_vit-tiny-p8_1xb32-10e_demo-in1k.py'
@@ -553,10 +541,10 @@ def test_official_init_survives_the_models_init_weights(name):
     # layers, pred; projector fc0, fc1
     assert len(linears) == 8 + 6 + 2, sorted(linears)
     for key, module in linears.items():
-        _assert_xavier_uniform(module.weight, key)
+        assert_xavier_uniform(module.weight, key)
         if module.bias is not None:
             assert not module.bias.any(), key
-    _assert_xavier_uniform(model.backbone.patch_embed.proj.weight,
+    assert_xavier_uniform(model.backbone.patch_embed.proj.weight,
                            'patch_embed')
     for token in (model.backbone.cls_token, model.neck.mask_token):
         assert 0.014 < token.std().item() < 0.026

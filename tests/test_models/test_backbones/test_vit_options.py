@@ -9,6 +9,7 @@ from torch import nn
 
 from mmcae.models import ViT
 from mmcae.models.backbones.vit import ARCH_SETTINGS
+from tests.helpers import assert_xavier_uniform
 
 SMALL = dict(embed_dims=64, num_layers=2, num_heads=4, mlp_hidden_dims=256)
 
@@ -44,15 +45,10 @@ def test_xavier_schemes_put_every_linear_in_the_xavier_bound(scheme):
     model = ViT(arch=SMALL, img_size=32, patch_size=8, init_scheme=scheme,
                 qkv_bias='qkv')
     model.init_weights()
-    for linear in _linears(model):
-        fan_out, fan_in = linear.weight.shape
-        bound = math.sqrt(6. / (fan_in + fan_out))
-        weight = linear.weight.detach()
-        assert weight.abs().max() <= bound + 1e-7
-        # uniform over the whole range, not a narrow normal inside it
-        assert weight.std().item() == pytest.approx(
-            _uniform_std(bound), rel=0.06)
-        assert torch.count_nonzero(linear.bias) == 0
+    for name, linear in model.named_modules():
+        if isinstance(linear, nn.Linear):
+            assert_xavier_uniform(linear.weight, name)
+            assert torch.count_nonzero(linear.bias) == 0
 
 
 def test_cae_scheme_truncates_patch_embedding_and_tokens_at_one_std():
@@ -72,12 +68,7 @@ def test_mae_scheme_patch_embedding_is_xavier_as_a_linear_layer():
     model = ViT(arch=SMALL, img_size=32, patch_size=8, init_scheme='mae',
                 use_mask_token=True)
     model.init_weights()
-    weight = model.patch_embed.proj.weight.detach()
-    fan_out, fan_in = weight.shape[0], weight[0].numel()
-    bound = math.sqrt(6. / (fan_in + fan_out))
-    assert weight.abs().max() <= bound + 1e-7
-    assert weight.std().item() == pytest.approx(_uniform_std(bound),
-                                                rel=0.06)
+    assert_xavier_uniform(model.patch_embed.proj.weight, 'patch_embed')
     # normal (not truncated) tokens, std 0.02
     tokens = torch.cat([model.cls_token.flatten(), model.mask_token.flatten()])
     assert tokens.std().item() == pytest.approx(0.02, rel=0.3)

@@ -10,6 +10,8 @@ from torch import nn
 from mmcae.models.necks import CAENeck
 from mmcae.models.necks.cae_neck import REGRESSOR_TYPES
 
+from tests.helpers import assert_xavier_uniform
+
 EMBED, HEADS = 64, 4
 
 
@@ -73,17 +75,6 @@ def test_drop_path_is_active_in_training_only():
     assert torch.equal(block.drop_path(x), x)
 
 
-def _assert_xavier_uniform(name: str, weight: torch.Tensor) -> None:
-    fan_out, fan_in = weight.shape
-    bound = math.sqrt(6. / (fan_in + fan_out))
-    assert weight.abs().max().item() <= bound * (1 + 1e-6), name
-    # a uniform on [-b, b] has std b / sqrt(3); the estimate's relative
-    # error is about sqrt(0.2 / n) (<= 2 % here), a trunc-normal(0.02) init
-    # is far off for these widths
-    std = weight.std().item()
-    assert std == pytest.approx(bound / math.sqrt(3), rel=0.1), name
-
-
 def test_init_is_the_official_one():
     """Every Linear (the prediction head included) Xavier-uniform with zero
     bias; LayerNorms identity; the mask token truncated normal std 0.02
@@ -102,7 +93,7 @@ def test_init_is_the_official_one():
     assert len(linears) == 2 * 6 + 2 * 4 + 1
     assert 'head' in linears
     for name, module in linears.items():
-        _assert_xavier_uniform(name, module.weight.detach())
+        assert_xavier_uniform(module.weight.detach(), name)
         if module.bias is not None:
             assert not module.bias.any(), name
     for name, module in neck.named_modules():

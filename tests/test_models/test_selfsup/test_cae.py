@@ -1,6 +1,5 @@
 """mmcae.CAE: loss parity with mmpretrain's CAE, gradient flow, and the
 official CAE initialization of the whole model."""
-import math
 import re
 
 import pytest
@@ -12,6 +11,7 @@ from mmpretrain.structures import DataSample
 from mmcae.checkpoint import convert_vit_checkpoint, read_state_dict
 
 from tests.helpers import perturb
+from tests.helpers import assert_official_cae_init
 
 EMBED, HEADS, GRID, NUM_MASKED, VOCAB = 32, 2, 4, 8, 16
 IMG = GRID * 8
@@ -197,22 +197,6 @@ def test_pixel_target_and_ablations():
                 target='pixels'))
 
 
-def _assert_xavier_uniform(name: str, weight: torch.Tensor) -> None:
-    fan_out, fan_in = weight.shape
-    bound = math.sqrt(6. / (fan_in + fan_out))
-    assert weight.abs().max().item() <= bound * (1 + 1e-6), name
-    # uniform on [-b, b]: std b / sqrt(3); the estimate is within a few %
-    # for these sizes, a trunc-normal(0.02) init is not
-    assert weight.std().item() == pytest.approx(bound / math.sqrt(3),
-                                                rel=0.1), name
-
-
-#: std of N(0, 0.02) cut at +-0.02 (the official trunc_normal_ wrapper):
-#: 0.02 * sqrt(1 - 2 phi(1) / (2 Phi(1) - 1))
-CUT_STD = 0.02 * math.sqrt(1 - 2 * math.exp(-0.5) / math.sqrt(2 * math.pi) /
-                           (2 * 0.841345 - 1))
-
-
 def test_whole_model_init_is_the_official_one():
     """``init_scheme='cae'`` and the neck's own init survive
     ``model.init_weights()`` of the whole mmcae.CAE (mmengine initializes
@@ -243,27 +227,9 @@ def test_whole_model_init_is_the_official_one():
                 param.fill_(5.)
     model.init_weights()
 
-    checked = 0
-    for name, module in model.named_modules():
-        if isinstance(module, torch.nn.Linear):
-            _assert_xavier_uniform(name, module.weight.detach())
-            if module.bias is not None:
-                assert not module.bias.any(), name
-            checked += 1
-        elif isinstance(module, torch.nn.LayerNorm):
-            assert torch.all(module.weight == 1), name
-            assert not module.bias.any(), name
     # encoder: qkv, proj, fc1, fc2 per block; neck: 6 per regressor block,
     # 4 per decoder block, the head
-    assert checked == 2 * 4 + 2 * 6 + 2 * 4 + 1
-    cut_at_std = (('patch_embed', model.backbone.patch_embed.proj.weight),
-                  ('cls_token', model.backbone.cls_token),
-                  ('mask_token', model.neck.mask_token))
-    for name, tensor in cut_at_std:
-        tensor = tensor.detach()
-        assert tensor.abs().max().item() <= 0.02, name
-        assert tensor.std().item() == pytest.approx(CUT_STD, rel=0.15), name
-    assert not model.backbone.patch_embed.proj.bias.any()
+    assert assert_official_cae_init(model) == 2 * 4 + 2 * 6 + 2 * 4 + 1
     # the fixed sin-cos table is not a weight to initialize
     torch.testing.assert_close(model.backbone.pos_embed.detach(), table)
 
