@@ -341,8 +341,9 @@ class ViT(BaseModule):
         default 'auto'), ``norm_to_fc_norm`` (load the file's final
         ``norm`` into ``fc_norm``, as the official CAE fine-tuning with
         mean pooling does: Atten4Vis/CAE tools/run_class_finetuning.py;
-        BEiT's and MAE's start ``fc_norm`` at identity) and ``drop_dist_token`` (load a distilled
-        DeiT into a model without [DIST], explicitly).
+        BEiT's and MAE's start ``fc_norm`` at identity) and
+        ``drop_dist_token`` (load a distilled DeiT into a model without
+        [DIST], explicitly).
         Without a checkpoint: ``init_scheme``.
         """
         init_cfg = self.init_cfg
