@@ -36,6 +36,10 @@ setup(
     extras_require=dict(
         tests=read_requirements('tests'),
         optional=read_requirements('optional'),
+        # logging backends of mmengine's visualizer (visualizer.vis_backends:
+        # TensorboardVisBackend, WandbVisBackend): pip install -e .[wandb]
+        tensorboard=['tensorboard'],
+        wandb=['wandb'],
     ),
     zip_safe=False,
 )

@@ -17,6 +17,10 @@ The section "Demo data (CPU quickstart)" of ``model_zoo.md`` comes from
 writes. Without it, the section already in ``--out`` is kept, or a line says
 how to produce it.
 
+The headline / no-paper-number rows and the external checkpoints come from
+``docs/model_zoo_extra.yml``; the external table is also written into
+``docs/weights.md`` (between its ``external-weights`` markers).
+
 ``--check`` writes nothing and exits with status 1 when a file is not what
 the script would write (stale), 0 when all are up to date.
 """

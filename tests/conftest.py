@@ -99,7 +99,8 @@ def engine_tool_in_process(capsys, monkeypatch):
     paths, short runs that need no exact numbers): a fresh interpreter per
     run costs seconds of imports. A runner built here makes itself
     mmengine's current default scope, logger, message hub and visualizer;
-    those are put back afterwards so that no later test sees them."""
+    each run starts without those of earlier tests, and the earlier ones
+    are put back afterwards so that no later test sees the run's."""
     import gc
     import sys
 
@@ -123,6 +124,11 @@ def engine_tool_in_process(capsys, monkeypatch):
         monkeypatch.chdir(REPO_ROOT)
         monkeypatch.syspath_prepend(TEST_DATA)  # custom_imports of tests
         monkeypatch.setattr(sys, 'argv', [prog, *argv])
+        # as in a fresh process: no visualizer, logger or scope of an
+        # earlier test (mmengine hands an existing instance of the same
+        # name back, e.g. an mmdet visualizer to an mmseg runner)
+        for cls in managers():
+            cls._instance_dict.clear()
         capsys.readouterr()
         status = run_tool(entry, list(argv))
         out, err = capsys.readouterr()

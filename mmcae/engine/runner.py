@@ -30,6 +30,16 @@ What it changes, and why mmengine's runner is not enough:
   evaluator is built (a truncated COCO json, a missing folder) is re-raised
   as a :class:`~mmcae.utils.errors.UserError` naming the config section
   and its files.
+* **Mixed precision on a CPU**: mmengine's ``AmpOptimWrapper`` asserts a
+  CUDA / NPU / MLU / MUSA device. Without one, an ``AmpOptimWrapper``
+  config (the ``*-amp-*`` paper configs, ``tools/train.py --amp``) is built
+  as :class:`mmcae.engine.optimizers.CPUBF16OptimWrapper` (bfloat16
+  autocast, which logs one notice line) instead of failing.
+* **The layer-decay lr table shows the lrs used**: with ``auto_scale_lr``
+  enabled, the table of
+  :class:`~mmcae.engine.optimizers.LayerDecayOptimWrapperConstructor` is
+  logged after mmengine's ``scale_lr`` (which runs after the wrapper is
+  built), with the scaled lrs.
 """
 import copy
 import logging
@@ -41,12 +51,17 @@ from typing import Any, Dict, Optional, Union
 from mmengine.dist import master_only
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 from mmengine.logging import print_log
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.runner import EpochBasedTrainLoop
 from mmengine.runner import Runner as MMEngineRunner
 
 from mmcae.checkpoint.atomic import commit_partial, partial_path
+from mmcae.engine.optimizers.cpu_bf16_wrapper import (
+    accelerator_available, cpu_bf16_optim_wrapper_cfg, is_amp_wrapper_type)
+from mmcae.engine.optimizers.layer_decay_constructor import (
+    deferred_table_log, log_layer_decay_table)
 from mmcae.registry import RUNNERS
 from mmcae.utils.errors import UserError
 from .hooks import CheckpointHook, NonFiniteGuardHook
@@ -101,6 +116,20 @@ def _is_epoch_based(loop_cfg: Any) -> bool:
     return bool(loop_cfg.get('by_epoch', False))
 
 
+def _amp_to_cpu_bf16(optim_wrapper: dict) -> dict:
+    """The optim-wrapper config with every ``AmpOptimWrapper`` (top
+    level, or one wrapper of a multi-optimizer config) replaced by
+    ``mmcae.CPUBF16OptimWrapper``."""
+    if is_amp_wrapper_type(optim_wrapper.get('type')):
+        return cpu_bf16_optim_wrapper_cfg(optim_wrapper)
+    if 'type' in optim_wrapper or 'optimizer' in optim_wrapper:
+        return optim_wrapper
+    return {
+        key: _amp_to_cpu_bf16(value) if isinstance(value, dict) else value
+        for key, value in optim_wrapper.items()
+    }
+
+
 @RUNNERS.register_module()
 class Runner(MMEngineRunner):
     """:class:`mmengine.runner.Runner` with safe resume, crash-safe
@@ -131,6 +160,35 @@ class Runner(MMEngineRunner):
                     'written crash-safely and hold no generator states',
                     logger='current', level=logging.WARNING)
         super().register_default_hooks(hooks)
+
+    # ------------------------------------------------------- optimizer
+    def build_optim_wrapper(self, optim_wrapper):
+        """mmengine's ``build_optim_wrapper``; without a CUDA (NPU, MLU,
+        MUSA) device an ``AmpOptimWrapper`` config is built as
+        ``mmcae.CPUBF16OptimWrapper`` (module docstring)."""
+        if isinstance(optim_wrapper, dict) and not accelerator_available():
+            optim_wrapper = _amp_to_cpu_bf16(optim_wrapper)
+        scaling = isinstance(self.auto_scale_lr, dict) and bool(
+            self.auto_scale_lr.get('enable', False))
+        with deferred_table_log(scaling):
+            return super().build_optim_wrapper(optim_wrapper)
+
+    def scale_lr(self, optim_wrapper, auto_scale_lr=None) -> None:
+        """mmengine's ``scale_lr``, then the layer-decay tables whose
+        logging :meth:`build_optim_wrapper` deferred, with the scaled lrs.
+        """
+        wrappers = list(optim_wrapper.values()) if isinstance(
+            optim_wrapper, OptimWrapperDict) else [optim_wrapper]
+        wrappers = [w for w in wrappers if isinstance(w, OptimWrapper)]
+        before = [w.optimizer.param_groups[0]['lr'] for w in wrappers]
+        super().scale_lr(optim_wrapper, auto_scale_lr)
+        for wrapper, lr in zip(wrappers, before):
+            table = getattr(wrapper, 'layer_decay_table', None)
+            if table is None or not table.get('pending'):
+                continue
+            after = wrapper.optimizer.param_groups[0]['lr']
+            log_layer_decay_table(
+                wrapper, scaled_by=after / lr if lr else None)
 
     # ------------------------------------------------------ checkpoints
     @master_only

@@ -82,7 +82,22 @@ def build_test_parser() -> argparse.ArgumentParser:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--out', help='dump the raw predictions to this pickle file')
+        '--out',
+        help='dump the raw predictions to this pickle file (masks of '
+        'detection configs as COCO RLE, as mmdet\'s test tool does)')
+    parser.add_argument(
+        '--show',
+        action='store_true',
+        help='show each test image with its prediction in a window')
+    parser.add_argument(
+        '--show-dir',
+        help='save every test image drawn with its prediction (and ground '
+        'truth) to this directory (mmseg configs: DIR/vis_data/vis_image)')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds each image stays up with --show (default 2)')
     _add_common_args(parser)
     return parser
 
@@ -103,25 +118,30 @@ def _common_setup(args: argparse.Namespace) -> Config:
 
 
 def _enable_amp(cfg: Config) -> None:
+    """``--amp``: mmengine's ``AmpOptimWrapper`` (float16 with a loss
+    scaler) on CUDA; without CUDA, ``mmcae.CPUBF16OptimWrapper`` (CPU
+    bfloat16 autocast; it logs its notice line when built). An
+    ``AmpOptimWrapper`` config on a CPU is switched by mmcae's Runner."""
     import torch
-    if not torch.cuda.is_available():
-        raise UserError('--amp needs a CUDA device (mmengine\'s '
-                        'AmpOptimWrapper); none is available here.')
     optim_wrapper = cfg.get('optim_wrapper')
     if optim_wrapper is None:
         raise UserError(f"--amp: config '{cfg.filename}' has no "
                         'optim_wrapper to switch to mixed precision.')
     wrapper_type = optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper_type == 'AmpOptimWrapper':
+    if wrapper_type in ('AmpOptimWrapper', 'mmcae.CPUBF16OptimWrapper'):
         print(
             'tools/train.py: --amp: optim_wrapper is already an '
-            'AmpOptimWrapper',
+            f'{wrapper_type}',
             file=sys.stderr)
         return
     if wrapper_type != 'OptimWrapper':
         raise UserError(f"--amp: optim_wrapper.type is '{wrapper_type}'; "
                         "only 'OptimWrapper' can be switched to "
                         "'AmpOptimWrapper'.")
+    if not torch.cuda.is_available():
+        from mmcae.engine.optimizers import cpu_bf16_optim_wrapper_cfg
+        cfg.optim_wrapper = cpu_bf16_optim_wrapper_cfg(optim_wrapper)
+        return
     optim_wrapper.type = 'AmpOptimWrapper'
     optim_wrapper.setdefault('loss_scale', 'dynamic')
 
@@ -147,18 +167,25 @@ def _adopt_resumed_seed(cfg: Config, meta: dict) -> None:
     cfg.randomness = randomness
 
 
-def build_train_config(args: argparse.Namespace) -> Config:
+def build_train_config(args: argparse.Namespace,
+                       preflight: bool = True) -> Config:
     """Apply the train tool's flags to the config named by ``args``.
 
     Args:
         args: parsed :func:`build_train_parser` arguments.
+        preflight (bool): check that the data and weight files the run
+            needs exist (:func:`mmcae.utils.preflight.preflight`; the
+            train and val loaders, the model's pretrained checkpoints,
+            ``load_from``). Defaults to True.
 
     Returns:
         Config: ready for ``Runner.from_cfg``.
 
     Raises:
-        UserError: see :func:`mmcae.utils.config.load_config` and
-            :func:`mmcae.utils.resume.resolve_resume`.
+        UserError: see :func:`mmcae.utils.config.load_config`,
+            :func:`mmcae.utils.resume.resolve_resume` and
+            :func:`mmcae.utils.preflight.preflight` (every missing file in
+            one message).
     """
     cfg = _common_setup(args)
     if args.amp:
@@ -179,16 +206,27 @@ def build_train_config(args: argparse.Namespace) -> Config:
         cfg.resume = True
         cfg.load_from, meta = resolve_resume(args.resume, cfg.work_dir)
         _adopt_resumed_seed(cfg, meta)
+    if preflight:  # every missing data / weight file, before any build
+        from .preflight import preflight as check_files
+        check_files(cfg, ('train', ) if args.no_validate else
+                    ('train', 'val'))
     prepare_distributed(cfg, args.launcher)
     return cfg
 
 
-def build_test_config(args: argparse.Namespace) -> Config:
-    """Apply the test tool's flags to the config named by ``args``."""
+def build_test_config(args: argparse.Namespace,
+                      preflight: bool = True) -> Config:
+    """Apply the test tool's flags to the config named by ``args``;
+    with ``preflight``, check the test loader's data files
+    (:func:`mmcae.utils.preflight.preflight`; the checkpoint argument is
+    checked here, and a test builds no pretrained initializer)."""
     cfg = _common_setup(args)
     if not osp.isfile(osp.expanduser(args.checkpoint)):
         raise UserError(f"checkpoint file not found: '{args.checkpoint}'")
     cfg.load_from = osp.expanduser(args.checkpoint)
+    if preflight:  # every missing data file, before any build
+        from .preflight import preflight as check_files
+        check_files(cfg, ('test', ), check_weights=False)
     prepare_distributed(cfg, args.launcher)
     return cfg
 
@@ -279,13 +317,20 @@ def run_test(argv: Optional[List[str]] = None):
     Returns:
         dict: the metrics.
     """
+    from .test_tool import (add_dump_metric, enable_visualization,
+                            log_metrics_once)
     args = build_test_parser().parse_args(argv)
     cfg = build_test_config(args)
+    enable_visualization(cfg, args.show, args.show_dir, args.wait_time)
     runner = build_runner(cfg)
+    # a test run never trains: mmseg's SegVisualizationHook reads
+    # runner.iter, which would build the train loop and its dataloader
+    # (the training set need not exist where a checkpoint is tested)
+    if isinstance(getattr(runner, '_train_loop', None), dict):
+        runner._train_loop = None
+    log_metrics_once(runner)
     if args.out is not None:
-        from mmengine.evaluator import DumpResults
-        runner.test_evaluator.metrics.append(
-            DumpResults(out_file_path=args.out))
+        add_dump_metric(runner, args.out)
     metrics = runner.test()
     finish_distributed(runner)
     return metrics

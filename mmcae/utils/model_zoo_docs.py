@@ -14,11 +14,25 @@ with links to its ``Weights``). The section "Demo data (CPU quickstart)"
 comes from the ``results.json`` that ``bash tools/quickstart.sh`` writes,
 or is kept from the existing file.
 
+Rows that are not paper numbers of the metafiles come from
+``docs/model_zoo_extra.yml`` (:func:`load_extra`): the headline configs and
+the configs whose paper row has no number in the text, each with a
+labelled expected number (official repository, or derived from the text),
+and external checkpoints (official CAE, mmpretrain, MAE, ...), shown
+beside ours in the pretraining tables, in a section of their own, and as
+the table between ``<!-- external-weights:start -->`` and
+``<!-- external-weights:end -->`` of ``docs/weights.md``. A metafile would
+be the wrong home: its ``Results`` are the papers' numbers, and mim's
+schema has no place for checkpoints trained elsewhere. The task tables
+show each paper cell's ``Derived`` and ``Note`` (e.g. the lrs the paper
+searched) in a "Paper note" column.
+
 mim's own ``mim`` command lists a model index but renders no tables, and
 mmpretrain's ``.dev_scripts/generate_readme.py`` knows neither the
 ``Paper`` cells nor the ``Ours`` results of :mod:`mmcae.utils.model_zoo`,
 hence this module.
 """
+import ast
 import json
 import math
 import os.path as osp
@@ -27,7 +41,8 @@ import sys
 from typing import Dict, List, Optional
 
 from .errors import UserError
-from .model_zoo import REPO_ROOT, TASKS, load_model_index, unique
+from .model_zoo import (REPO_ROOT, TASKS, _read_yaml, load_model_index,
+                        unique)
 
 PROG = 'gen_model_zoo.py'
 COMMAND = 'python .dev_scripts/gen_model_zoo.py'
@@ -99,9 +114,153 @@ def config_link(entry: dict, root: str, out_dir: str) -> str:
     return link(osp.splitext(osp.basename(config))[0], target)
 
 
-def weights_cell(entry: dict) -> str:
+def weights_cell(entry: dict, external: Optional[List[str]] = None) -> str:
+    """Our published weights (or 'not published yet'), then the external
+    checkpoints that stand in for this entry's encoder (``external``:
+    markdown links)."""
     weights = entry.get('Weights')
-    return link('weights', weights) if weights else 'not published yet'
+    cell = link('weights', weights) if weights else 'not published yet'
+    if external:
+        cell += '; external: ' + ', '.join(external)
+    return cell
+
+
+#: the docs-driven rows (external weights, configs outside the metafiles),
+#: relative to the repository root
+EXTRA_FILE = 'docs/model_zoo_extra.yml'
+#: the page whose external-weights table is generated
+WEIGHTS_DOC = 'docs/weights.md'
+WEIGHTS_START = '<!-- external-weights:start -->'
+WEIGHTS_END = '<!-- external-weights:end -->'
+_EXTERNAL_KEYS = ('Name', 'Source', 'Download', 'Arch', 'Epochs', 'Format',
+                  'Trust', 'File', 'Target', 'For', 'Note')
+_CONFIG_KEYS = ('Config', 'Paper', 'Expected', 'Note')
+
+
+def load_extra(root: str) -> dict:
+    """``docs/model_zoo_extra.yml`` under ``root`` (empty lists when the
+    file does not exist): ``External Weights`` and ``Configs``.
+
+    Raises:
+        UserError: a row lacks a key (named with the file), or a config it
+            names does not exist.
+    """
+    path = osp.join(root, EXTRA_FILE)
+    if not osp.isfile(path):
+        return {'External Weights': [], 'Configs': []}
+    data = _read_yaml(path) or {}
+    extra = {}
+    for section, keys in (('External Weights', _EXTERNAL_KEYS),
+                          ('Configs', _CONFIG_KEYS)):
+        rows = data.get(section) or []
+        for n, row in enumerate(rows):
+            missing = [k for k in keys if k not in (row or {})]
+            if missing:
+                raise UserError(f'{EXTRA_FILE}: {section} row {n + 1} '
+                                f'({(row or {}).get(keys[0], "?")}) lacks '
+                                f'{", ".join(missing)}')
+            if section == 'Configs' and not osp.isfile(
+                    osp.join(root, row['Config'])):
+                raise UserError(f'{EXTRA_FILE}: Configs row {n + 1}: no '
+                                f'such config {row["Config"]} under {root}')
+        extra[section] = rows
+    return extra
+
+
+def _anchor(text: str) -> str:
+    """GitHub's heading anchor of ``text``."""
+    text = re.sub(r'[^\w\- ]', '', text.strip().lower())
+    return text.replace(' ', '-')
+
+
+def convert_command(row: dict) -> str:
+    """The command that turns an external checkpoint into the file the
+    configs load."""
+    trust = str(row.get('Trust', '')).lower().startswith('yes')
+    return ('python tools/model_converters/convert_checkpoint.py '
+            + ('--trust ' if trust else '') + f'{row["File"]} {row["Target"]}')
+
+
+def external_lines(extra: dict) -> List[str]:
+    """The external-weights table and the conversion commands."""
+    rows = extra.get('External Weights') or []
+    if not rows:
+        return []
+    body = [[escape(r['Name']), escape(r['Source']), str(r['Download']),
+             escape(r['Arch']), escape(format_number(r['Epochs'])),
+             f'`{escape(r["Format"])}`', escape(r['Trust']),
+             f'`{escape(r["Target"])}`', escape(r['Note'])] for r in rows]
+    lines = table_lines([
+        'Checkpoint', 'Source', 'Download', 'Arch', 'Epochs',
+        'Format (detected)', '--trust', 'Becomes', 'Note'
+    ], body)
+    lines += ['', 'Conversion commands (the converter detects the format; '
+              'add `--trust` whenever it refuses a file that needs full '
+              'unpickling and you trust its source):', '', '```shell']
+    lines += [convert_command(r) for r in rows]
+    lines += ['```']
+    return lines
+
+
+def external_links(extra: dict, entry_name: str, weights_doc: str
+                   ) -> List[str]:
+    """Links (to the weights page) of the external checkpoints whose
+    ``For`` names ``entry_name``."""
+    return [link(r['Name'], f'{weights_doc}#{_anchor("external checkpoints")}')
+            for r in extra.get('External Weights') or []
+            if entry_name in (r.get('For') or [])]
+
+
+def alias_of(path: str) -> Optional[str]:
+    """The one base config of a config that only sets ``_base_`` (the
+    headline aliases), else None."""
+    with open(path, encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
+        return None
+    node = tree.body[0]
+    if [getattr(t, 'id', None) for t in node.targets] != ['_base_']:
+        return None
+    try:
+        bases = ast.literal_eval(node.value)
+    except ValueError:
+        return None
+    bases = [bases] if isinstance(bases, str) else list(bases)
+    return bases[0] if len(bases) == 1 else None
+
+
+def extra_config_lines(extra: dict, root: str, out_dir: str) -> List[str]:
+    """The configs outside the metafiles, with labelled expected numbers
+    (official code / derived from the paper text)."""
+    rows = extra.get('Configs') or []
+    if not rows:
+        return []
+    body = []
+    for row in rows:
+        config = row['Config']
+        cell = config_link({'Config': config}, root, out_dir)
+        base = alias_of(osp.join(root, config))
+        if base:
+            cell += ' (= `' + escape(osp.basename(base)) + '`)'
+        body.append([cell, escape(row['Paper']), escape(row['Expected']),
+                     escape(row['Note'])])
+    return table_lines(['Config', 'Paper table / row', 'Expected', 'Note'],
+                       body)
+
+
+def note_cell(paper: dict) -> str:
+    """The paper cell's ``Derived`` (how the number was read from the
+    text) and ``Note`` (e.g. the lrs the paper searched), labelled."""
+    parts = []
+    if paper.get('Derived'):
+        parts.append(f'derived from the text: {paper["Derived"]}')
+    if paper.get('Note'):
+        note = str(paper['Note'])
+        if note.startswith('best of lrs'):
+            note += (' (other lrs: `--cfg-options '
+                     'optim_wrapper.optimizer.lr=LR`)')
+        parts.append(note)
+    return escape('; '.join(parts))
 
 
 def encoder_cell(models: Dict[str, dict], entry: dict) -> str:
@@ -177,7 +336,8 @@ def table_lines(header: List[str], rows: List[List[str]]) -> List[str]:
 
 
 def collection_lines(name: str, models: Dict[str, dict], root: str,
-                     out_dir: str) -> List[str]:
+                     out_dir: str, extra: Optional[dict] = None
+                     ) -> List[str]:
     """The section of one collection: pretraining, then each task."""
     entries = {n: e for n, e in models.items()
                if e['Collection']['Name'] == name}
@@ -201,6 +361,8 @@ def collection_lines(name: str, models: Dict[str, dict], root: str,
     if pretrain:
         lines += ['### Pretraining', '']
         rows = []
+        weights_doc = osp.relpath(osp.join(root, WEIGHTS_DOC),
+                                  out_dir).replace(osp.sep, '/')
         for entry in pretrain:
             metadata = entry.get('Metadata') or {}
             rows.append([
@@ -209,7 +371,9 @@ def collection_lines(name: str, models: Dict[str, dict], root: str,
                 format_number(metadata.get('Epochs')),
                 format_count(metadata.get('Parameters'), 'M'),
                 format_count(metadata.get('FLOPs'), 'G'),
-                weights_cell(entry)
+                weights_cell(
+                    entry,
+                    external_links(extra or {}, entry['Name'], weights_doc))
             ])
         lines += table_lines(
             ['Config', 'Arch', 'Epochs', 'Params', 'FLOPs', 'Weights'], rows)
@@ -230,6 +394,7 @@ def collection_lines(name: str, models: Dict[str, dict], root: str,
                     f'`{escape(metric)}`' +
                     (f' ({escape(dataset)})' if dataset else ''),
                     format_number(value),
+                    note_cell(result.get('Paper') or {}),
                     ours_cell(entry, result, metric)
                 ])
     order = [t for t in TASKS if t in by_task]
@@ -238,7 +403,7 @@ def collection_lines(name: str, models: Dict[str, dict], root: str,
         lines += [f'### {escape(task)}', '']
         lines += table_lines([
             'Config', 'Paper table / row', 'Encoder', 'Metric', 'Paper',
-            'Ours'
+            'Paper note', 'Ours'
         ], by_task[task])
         lines.append('')
     return lines
@@ -317,7 +482,7 @@ def existing_demo_section(path: str) -> Optional[str]:
 
 
 def generate(models: Dict[str, dict], root: str, out_dir: str,
-             demo_section: str) -> str:
+             demo_section: str, extra: Optional[dict] = None) -> str:
     """The whole ``model_zoo.md``.
 
     Args:
@@ -326,10 +491,23 @@ def generate(models: Dict[str, dict], root: str, out_dir: str,
             to it).
         out_dir (str): where the file goes (links are relative to it).
         demo_section (str): the markdown between the demo markers.
+        extra (dict, optional): :func:`load_extra`'s result (external
+            weights, configs outside the metafiles).
 
     Returns:
         str: the file's text.
+
+    Raises:
+        UserError: an external checkpoint is ``For`` an entry the model
+            index does not have.
     """
+    extra = extra or {}
+    for row in extra.get('External Weights') or []:
+        unknown = [n for n in row.get('For') or [] if n not in models]
+        if unknown:
+            raise UserError(f'{EXTRA_FILE}: external checkpoint '
+                            f'{row["Name"]!r} is For {unknown}, not in the '
+                            'model index')
     lines = [
         f'<!-- Generated by {COMMAND} from model-index.yml and the '
         'metafiles it imports. Do not edit: edit the metafiles and run it '
@@ -347,8 +525,29 @@ def generate(models: Dict[str, dict], root: str, out_dir: str,
         'collect_results.py WORK_DIR [WORK_DIR ...]`.',
         '',
     ]
+    configs = extra_config_lines(extra, root, out_dir)
+    if configs:
+        lines += [
+            '## Headline configs and rows without a paper number', '',
+            'The two headline configs (`configs/cae/vitb_upernet_ade20k.py`, '
+            '`configs/cae/vitb_mask-rcnn_1x_coco.py`) and the configs whose '
+            "paper row has no number in the papers' text. **Expected** says "
+            'where its number comes from: the official CAE repository '
+            '(github.com/Atten4Vis/CAE) or a derivation from the text.', ''
+        ] + configs + ['']
     for name in unique(e['Collection']['Name'] for e in models.values()):
-        lines += collection_lines(name, models, root, out_dir)
+        lines += collection_lines(name, models, root, out_dir, extra)
+    external = external_lines(extra)
+    if external:
+        weights_doc = osp.relpath(osp.join(root, WEIGHTS_DOC),
+                                  out_dir).replace(osp.sep, '/')
+        lines += [
+            '## External checkpoints', '',
+            'Published elsewhere, not trained by mmcae: each row says the '
+            'format the converter detects and the file the configs load '
+            f'once converted (details: {link(WEIGHTS_DOC, weights_doc)}).',
+            ''
+        ] + external + ['']
     lines += [
         '## Demo data (CPU quickstart)', '', DEMO_START, demo_section,
         DEMO_END, ''
@@ -399,20 +598,30 @@ def readme_table(models: Dict[str, dict], readme: str, root: str) -> str:
     return '\n'.join(lines)
 
 
+def with_markers(text: str, table: str, path: str, start_marker: str,
+                 end_marker: str, what: str) -> str:
+    """``text`` with ``table`` between ``start_marker`` and ``end_marker``.
+
+    Raises:
+        UserError: the file has no (ordered) pair of markers.
+    """
+    start, end = text.find(start_marker), text.find(end_marker)
+    if start < 0 or end < start:
+        raise UserError(
+            f'{path} has no {start_marker} ... {end_marker} markers: add '
+            f'them (on lines of their own) where {what} goes')
+    return (text[:start + len(start_marker)] + '\n' + table + '\n' +
+            text[end:])
+
+
 def with_readme_table(text: str, table: str, path: str) -> str:
     """``text`` (a README) with ``table`` between the markers.
 
     Raises:
         UserError: the README has no (ordered) pair of markers.
     """
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        raise UserError(
-            f'{path} has no {README_START} ... {README_END} markers: add '
-            'them (on lines of their own) where the paper-number table '
-            'generated from the metafile goes')
-    return (text[:start + len(README_START)] + '\n' + table + '\n' +
-            text[end:])
+    return with_markers(text, table, path, README_START, README_END,
+                        'the paper-number table generated from the metafile')
 
 
 def _read(path: str) -> Optional[str]:
@@ -449,8 +658,19 @@ def generated_files(root: Optional[str] = None,
     root = root or REPO_ROOT
     out = out or osp.join(root, 'model_zoo.md')
     models = load_model_index(root)
+    extra = load_extra(root)
     demo = _demo_section(demo_results, out)
-    files = {out: generate(models, root, osp.dirname(osp.abspath(out)), demo)}
+    files = {
+        out: generate(models, root, osp.dirname(osp.abspath(out)), demo,
+                      extra)
+    }
+    weights_doc = osp.join(root, WEIGHTS_DOC)
+    text = _read(weights_doc)
+    if text is not None:
+        files[weights_doc] = with_markers(
+            text, '\n'.join(external_lines(extra)), WEIGHTS_DOC,
+            WEIGHTS_START, WEIGHTS_END, 'the external-weights table '
+            f'generated from {EXTRA_FILE}')
     readmes = unique(e['Collection'].get('README') for e in models.values())
     for readme in filter(None, readmes):
         path = osp.join(root, readme)

@@ -4,20 +4,30 @@ import json
 import math
 
 import pytest
+import yaml
 
 from mmcae.utils.errors import UserError
 from mmcae.utils.model_zoo_docs import update_model_zoo
 
 from tests.helpers import run_python_tool
 from .model_index_fixtures import (DEMO_RESULTS, SEG_300, WEIGHTS_300,
-                                   WEIGHTS_SEG, write_model_index)
+                                   WEIGHTS_SEG, metafile, write_model_index)
 
 SCRIPT = '.dev_scripts/gen_model_zoo.py'
 
 
 @pytest.fixture
 def root(tmp_path):
-    return write_model_index(str(tmp_path / 'root'))
+    root = write_model_index(str(tmp_path / 'root'))
+    # a Derived / Note on the 800e segmentation row (as the CAE metafile has)
+    data = metafile()
+    for entry in data['Models']:
+        if entry['Name'] == 'upernet_cae_800e':
+            entry['Results'][0]['Paper'].update(
+                Derived='+2.1 over MAE', Note='best of lrs 3e-4, 4e-4')
+    with open(f'{root}/configs/cae/metafile.yml', 'w') as f:
+        yaml.safe_dump(data, f, sort_keys=False)
+    return root
 
 
 @pytest.fixture
@@ -57,7 +67,7 @@ def test_tables_and_demo_section(root, demo_json, capsys):
 
     header, *rows = tables['CAE / Semantic Segmentation']
     assert header == ['Config', 'Paper table / row', 'Encoder', 'Metric',
-                      'Paper', 'Ours']
+                      'Paper', 'Paper note', 'Ours']
     seg300 = dict(zip(header, rows[0]))
     assert seg300['Config'] == (
         '[upernet_cae-vit-base-p16-300e_8xb2-amp-160k-lr3e-4_ade20k-512x512]'
@@ -71,13 +81,18 @@ def test_tables_and_demo_section(root, demo_json, capsys):
     seg800 = dict(zip(header, rows[1]))
     assert (seg800['Paper'], seg800['Ours']) == ('50.2', '')
     assert seg800['Encoder'] == 'cae_vit-base-p16_800e / `epoch_800.pth`'
+    # the paper's Derived / Note are shown, labelled, with the lr override
+    assert seg800['Paper note'] == (
+        'derived from the text: +2.1 over MAE; best of lrs 3e-4, 4e-4 '
+        '(other lrs: `--cfg-options optim_wrapper.optimizer.lr=LR`)')
+    assert seg300['Paper note'] == ''
 
     # one Mask R-CNN entry, two tasks; 48.0 as the paper writes it
     detection = tables['CAE / Object Detection'][1]
     assert detection[1:] == [
         'cae-arxiv-3: CAE ViT-B 300 ep, COCO AP^b',
         'cae_vit-base-p16_300e / `epoch_300.pth`', '`coco/bbox_mAP` (COCO)',
-        '48.0', ''
+        '48.0', '', ''
     ]
     assert tables['CAE / Instance Segmentation'][1][4] == '42.3'
     classification = tables['CAE / Image Classification'][1:]
@@ -192,4 +207,79 @@ def test_readme_paper_table(root, capsys):
     with open(readme, 'w') as f:
         f.write('# CAE\n\nno markers\n')
     with pytest.raises(UserError, match='README.md has no .*markers'):
+        update_model_zoo(root)
+
+
+def _write_extra(root: str, extra: dict) -> None:
+    import os
+    os.makedirs(f'{root}/docs', exist_ok=True)
+    with open(f'{root}/docs/model_zoo_extra.yml', 'w') as f:
+        yaml.safe_dump(extra, f, sort_keys=False)
+
+
+EXTERNAL = dict(
+    Name='CAE-base 300 ep (official)', Source='Atten4Vis/CAE README',
+    Download='[Google Drive](https://example.org/drive)', Arch='ViT-B/16',
+    Epochs=300, Format='cae', Trust='yes (pickled argparse.Namespace)',
+    File='cae_base_300ep.pth', Target='weights/cae_vit-base-p16_300e.pth',
+    For=['cae_vit-base-p16_800e'], Note='official code: ADE 48.1')
+
+
+def test_external_weights_and_headline_rows(root, capsys):
+    """docs/model_zoo_extra.yml: external checkpoints beside ours (the
+    pretraining Weights cell, a section, the table in docs/weights.md with
+    the conversion command) and configs outside the metafiles with their
+    labelled expected number; a headline alias names its one base."""
+    with open(f'{root}/configs/cae/vitb_upernet_ade20k.py', 'w') as f:
+        f.write("_base_ = ['./upernet_cae-vit-base-p16-300e_8xb2-amp-160k-"
+                "lr3e-4_ade20k-512x512.py']\n")
+    _write_extra(root, {
+        'External Weights': [EXTERNAL],
+        'Configs': [dict(Config='configs/cae/vitb_upernet_ade20k.py',
+                         Paper='headline; IJCV Table 2, CAE* ViT-B 300 ep',
+                         Expected='official code: 48.1',
+                         Note='lrs 1e-4..4e-4 searched')]})
+    with open(f'{root}/docs/weights.md', 'w') as f:
+        f.write('# Pretrained weights\n\n<!-- external-weights:start -->\n'
+                '<!-- external-weights:end -->\n\nhand text\n')
+    assert update_model_zoo(root) == 0
+    tables = sections(read(f'{root}/model_zoo.md'))
+
+    pretrain = tables['CAE / Pretraining'][1:]
+    assert pretrain[0][-1] == f'[weights]({WEIGHTS_300})'
+    assert pretrain[1][-1] == (
+        'not published yet; external: [CAE-base 300 ep (official)]'
+        '(docs/weights.md#external-checkpoints)')
+
+    header, row = tables['Headline configs and rows without a paper number']
+    assert dict(zip(header, row)) == {
+        'Config': '[vitb_upernet_ade20k](configs/cae/vitb_upernet_ade20k.py)'
+                  ' (= `upernet_cae-vit-base-p16-300e_8xb2-amp-160k-lr3e-4_'
+                  'ade20k-512x512.py`)',
+        'Paper table / row': 'headline; IJCV Table 2, CAE* ViT-B 300 ep',
+        'Expected': 'official code: 48.1', 'Note': 'lrs 1e-4..4e-4 searched'}
+
+    header, row = tables['External checkpoints']
+    external = dict(zip(header, row))
+    assert external['Format (detected)'] == '`cae`'
+    assert external['Becomes'] == '`weights/cae_vit-base-p16_300e.pth`'
+    command = ('python tools/model_converters/convert_checkpoint.py --trust '
+               'cae_base_300ep.pth weights/cae_vit-base-p16_300e.pth')
+    weights_doc = read(f'{root}/docs/weights.md')
+    assert command in weights_doc and weights_doc.endswith('hand text\n')
+    assert '| CAE-base 300 ep (official) |' in weights_doc
+    assert update_model_zoo(root, check=True) == 0
+
+    # mistakes are named with the file
+    _write_extra(root, {'External Weights': [dict(EXTERNAL, For=['nope'])]})
+    with pytest.raises(UserError, match=r"model_zoo_extra.yml.*\['nope'\]"):
+        update_model_zoo(root)
+    _write_extra(root, {'Configs': [dict(
+        Config='configs/cae/missing.py', Paper='-', Expected='-', Note='-')]})
+    with pytest.raises(UserError, match='no such config configs/cae/missing'):
+        update_model_zoo(root)
+    bad = dict(EXTERNAL)
+    del bad['Target']
+    _write_extra(root, {'External Weights': [bad]})
+    with pytest.raises(UserError, match='lacks Target'):
         update_model_zoo(root)

@@ -12,6 +12,7 @@ from mmcae.utils.config import load_config
 from tests.helpers import REPO_ROOT, run_python_tool
 
 TINY = 'configs/cae/benchmarks/vit-tiny-p8_linear-probe_1xb64-lars-20e_demo-in1k.py'  # noqa: E501
+SEG = 'configs/cae/fpn_vit-tiny-p8_1xb4-200i_demo-ade20k.py'
 
 
 def test_tool_prints_the_built_models_parameters():
@@ -21,9 +22,33 @@ def test_tool_prints_the_built_models_parameters():
     model = build_model(Config.fromfile(f'{REPO_ROOT}/{TINY}'),
                         random_init=False)
     params = sum(p.numel() for p in model.parameters())
-    printed = re.search(r'parameters \(model\):\s+([\d,]+)', result.stdout)
+    printed = re.search(r'model: .* parameters ([\d,]+)', result.stdout)
     assert int(printed.group(1).replace(',', '')) == params
     assert '1 x 3 x 64 x 64' in result.stdout
+    # the whole model first, the encoder on the second line
+    lines = result.stdout.splitlines()
+    assert lines[1].lstrip().startswith('model:'), result.stdout
+    assert lines[2].lstrip().startswith('encoder:'), result.stdout
+
+
+def test_help_text_on_every_argument():
+    import runpy
+    tool = runpy.run_path(f'{REPO_ROOT}/tools/analysis_tools/get_flops.py')
+    actions = tool['build_parser']()._actions
+    assert {a.dest for a in actions} >= {'config', 'shape', 'cfg_options'}
+    assert all(action.help for action in actions), [
+        action.dest for action in actions if not action.help]
+
+
+def test_whole_model_counts_the_heads():
+    """A segmentation model: neck and decode head add to the encoder's
+    FLOPs; the parameters split the same way."""
+    cfg = Config.fromfile(f'{REPO_ROOT}/{SEG}')
+    info = model_complexity(cfg, (64, 64))
+    assert info['model_flops'] > 1.2 * info['flops'], info
+    assert info['params'] > info['encoder_params']
+    assert model_complexity(cfg, (64, 64), whole_model=False)[
+        'model_flops'] is None
 
 
 def test_encoder_flops_count_the_attention_products():

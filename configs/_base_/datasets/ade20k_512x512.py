@@ -1,3 +1,8 @@
+# ADE20K (SceneParsing, 150 classes) under data_root:
+# images/{training,validation}/*.jpg, annotations/{training,validation}/*.png
+# (mmseg's layout). batch_size=4 is only this base's default: the paper
+# configs set 2 images per GPU on 8 GPUs (8xb2, total 16).
+# Download and layout: docs/datasets.md#ade20k
 dataset_type = 'ADE20KDataset'
 data_root = 'data/ade/ADEChallengeData2016'
 crop_size = (512, 512)

@@ -1,3 +1,5 @@
+# CMPlaces Clipart (205 classes) as a CustomDataset: meta/{train,val}.txt
+# under data_root. Layout: docs/datasets.md#cmplaces
 _base_ = ['./custom_bs64_finetune.py']
 
 data_root = 'data/cmplaces/clipart'

@@ -1,3 +1,5 @@
+# COCO 2017 with the DETR-style crop augmentation of the official CAE
+# detection recipe; data as coco_instance_ms.py: docs/datasets.md#coco-2017
 _base_ = ['./coco_instance_ms.py']
 
 crop_scales = [(1333, short_side) for short_side in (400, 500, 600)]

@@ -1,3 +1,7 @@
+# COCO 2017 instances under data_root: {train,val}2017/*.jpg,
+# annotations/instances_{train,val}2017.json (mmdet's layout); the
+# evaluators read the val json by their own ann_file.
+# Download and layout: docs/datasets.md#coco-2017
 dataset_type = 'CocoDataset'
 data_root = 'data/coco/'
 backend_args = None

@@ -1,5 +1,6 @@
 # mmpretrain's CustomDataset reading meta/{train,val}.txt ("PATH LABEL"
 # lines) under data_root, with the ImageNet fine-tuning pipelines.
+# Layout: docs/datasets.md#custom-classification-sets
 _base_ = ['./imagenet_bs64_finetune.py']
 
 dataset_type = 'CustomDataset'

@@ -1,4 +1,5 @@
 # The demo scenes (tools/misc/make_demo_data.py) in the ADE20K layout.
+# docs/datasets.md#demo-data
 _base_ = ['./ade20k_512x512.py']
 
 data_root = 'data/demo/ade20k'

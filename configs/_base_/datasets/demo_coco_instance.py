@@ -1,4 +1,5 @@
 # The demo scenes (tools/misc/make_demo_data.py) in the COCO layout.
+# docs/datasets.md#demo-data
 _base_ = ['./coco_instance_ms.py']
 
 data_root = 'data/demo/coco/'

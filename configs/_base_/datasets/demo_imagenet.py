@@ -1,3 +1,5 @@
+# The demo scenes (tools/misc/make_demo_data.py) in the ImageNet layout;
+# docs/datasets.md#demo-data
 _base_ = ['./imagenet_bs64.py']
 
 data_root = 'data/demo/imagenet'

@@ -1,3 +1,5 @@
+# The 64 px demo set (make_demo_data.py --size small);
+# docs/datasets.md#demo-data
 _base_ = ['./demo_imagenet.py']
 
 img_size = 64

@@ -1,3 +1,5 @@
+# The demo ImageNet set for pretraining (train split only);
+# docs/datasets.md#demo-data
 _base_ = ['./demo_imagenet.py']
 
 train_dataloader = dict(

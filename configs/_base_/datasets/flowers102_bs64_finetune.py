@@ -1,3 +1,5 @@
+# Oxford Flowers-102 (mmpretrain's Flowers102): jpg/, imagelabels.mat,
+# setid.mat under data_root. Download: docs/datasets.md#flowers-102
 _base_ = ['./imagenet_bs64_finetune.py']
 
 dataset_type = 'Flowers102'

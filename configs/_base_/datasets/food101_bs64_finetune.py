@@ -1,3 +1,5 @@
+# Food-101 (mmpretrain's Food101): images/CLASS/*.jpg, meta/{train,test}.txt
+# under data_root. Download: docs/datasets.md#food-101
 _base_ = ['./imagenet_bs64_finetune.py']
 
 dataset_type = 'Food101'

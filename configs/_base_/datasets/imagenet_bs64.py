@@ -1,3 +1,5 @@
+# ImageNet-1k (mmpretrain's ImageNet): train/, val/, meta/{train,val}.txt
+# under data_root. Download and layout: docs/datasets.md#imagenet-1k
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 

@@ -1,3 +1,5 @@
+# ImageNet-1k fine-tuning pipelines; data as imagenet_bs64.py:
+# docs/datasets.md#imagenet-1k
 _base_ = ['./imagenet_bs64.py']
 
 bgr_mean = [103.53, 116.28, 123.675]

@@ -1,3 +1,5 @@
+# ImageNet-1k train split for CAE pretraining (no labels used): data_root
+# as in docs/datasets.md#imagenet-1k
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 

@@ -1,3 +1,6 @@
+# iNaturalist 2018 (8142 classes) as a CustomDataset: meta/{train,val}.txt
+# under data_root, made from the official JSON with the command in
+# docs/datasets.md#inaturalist
 _base_ = ['./custom_bs64_finetune.py']
 
 data_root = 'data/inat2018'

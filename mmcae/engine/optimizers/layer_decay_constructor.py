@@ -17,10 +17,13 @@ only; mmpretrain 1.2.0's needs ``get_layer_depth`` on the *top* model (mmseg
 and mmdet models have none) and decays tokens and position embeddings unless
 ``custom_keys`` say otherwise. This one asks the backbone (any submodule
 with ``get_layer_depth``, e.g. :class:`mmcae.models.ViT`) for the layer ids,
-applies the MAE/BEiT no-decay set itself, and logs the resulting groups.
+applies the MAE/BEiT no-decay set itself, and logs the resulting groups
+(with ``auto_scale_lr`` enabled, :class:`mmcae.engine.Runner` logs them
+after scaling, with the lrs actually used).
 """
 import logging
-from typing import Callable, Dict, List, Tuple
+from contextlib import contextmanager
+from typing import Callable, Dict, List, Optional, Tuple
 
 from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
@@ -39,6 +42,9 @@ NO_DECAY_SUFFIXES: Tuple[str, ...] = ('pos_embed', 'cls_token', 'mask_token',
 NO_DECAY_PREFIXES: Tuple[str, ...] = ('relative_position_bias', )
 
 _SUPPORTED_KEYS = ('layer_decay_rate', 'backbone_prefix')
+
+#: set by :func:`deferred_table_log`
+_DEFER_TABLE_LOG = False
 
 
 def is_no_decay(name: str, ndim: int) -> bool:
@@ -148,7 +154,12 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         """
         # mmengine's __call__ unwraps one level and then calls
         # ``add_params(params, model)`` once for the whole model.
-        return super().__call__(_unwrap(model))
+        optim_wrapper = super().__call__(_unwrap(model))
+        optim_wrapper.layer_decay_table = dict(
+            header=self._table_header, base_lr=self.base_lr, pending=True)
+        if not _DEFER_TABLE_LOG:
+            log_layer_decay_table(optim_wrapper)
+        return optim_wrapper
 
     def find_backbone(self, model: nn.Module) -> Tuple[nn.Module, str]:
         """The submodule that assigns layer ids, and its name prefix.
@@ -251,7 +262,7 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 f'different numbers of ids {sorted(num_ids_seen)}')
         ordered = [groups[key] for key in sorted(groups)]
         params.extend(ordered)
-        self._log_groups(ordered, backbone, backbone_prefix, frozen)
+        self._table_header = self._header(backbone, backbone_prefix, frozen)
 
     @staticmethod
     def _depth_function(backbone: nn.Module,
@@ -263,24 +274,80 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             return lambda name: backbone.get_layer_depth(name, prefix)
         return backbone.get_layer_depth
 
-    def _log_groups(self, groups: List[dict], backbone: nn.Module,
-                    prefix: str, frozen: int) -> None:
-        """Log one table: a row per param group."""
+    def _header(self, backbone: nn.Module, prefix: str, frozen: int) -> str:
+        """The table's first line, ``{base_lr}`` left to fill;
+        :meth:`__call__` logs the table from the built optimizer's groups
+        (:func:`log_layer_decay_table`)."""
         rate = self.paramwise_cfg['layer_decay_rate']
-        lines = [
-            f'Layer-wise lr decay: rate {rate}, base lr {self.base_lr}, '
+        return (
+            f'Layer-wise lr decay: rate {rate}, base lr {{base_lr}}, '
             f'layer ids from {type(backbone).__name__} '
-            f"(prefix '{prefix}'), {frozen} frozen params skipped",
-            f'{"layer":>5} {"lr_scale":>10} {"lr":>10} {"wd":>8} '
-            f'{"tensors":>7} {"elements":>10}'
-        ]
-        for group in groups:
-            weight_decay = group.get('weight_decay', 'default')
-            if not isinstance(weight_decay, str):
-                weight_decay = f'{weight_decay:.3g}'
-            lines.append(
-                f'{group["layer_id"]:>5} {group["lr_scale"]:>10.4g} '
-                f'{group["lr"]:>10.4g} {weight_decay:>8} '
-                f'{len(group["params"]):>7} '
-                f'{sum(p.numel() for p in group["params"]):>10}')
-        print_log('\n'.join(lines), logger='current', level=logging.INFO)
+            f"(prefix '{prefix}'), {frozen} frozen params skipped")
+
+
+def _table(param_groups: List[dict], header: str) -> str:
+    """The lr table: ``header``, then a row per layer-decay param group
+    (groups without ``layer_id`` are skipped)."""
+    lines = [
+        header, f'{"layer":>5} {"lr_scale":>10} {"lr":>10} {"wd":>8} '
+        f'{"tensors":>7} {"elements":>10}'
+    ]
+    for group in param_groups:
+        if 'layer_id' not in group:
+            continue
+        weight_decay = group.get('weight_decay', 'default')
+        if not isinstance(weight_decay, str):
+            weight_decay = f'{weight_decay:.3g}'
+        lines.append(
+            f'{group["layer_id"]:>5} {group["lr_scale"]:>10.4g} '
+            f'{group["lr"]:>10.4g} {weight_decay:>8} '
+            f'{len(group["params"]):>7} '
+            f'{sum(p.numel() for p in group["params"]):>10}')
+    return '\n'.join(lines)
+
+
+def log_layer_decay_table(optim_wrapper: OptimWrapper,
+                          scaled_by: Optional[float] = None) -> bool:
+    """Log the layer-decay table of a wrapper built by
+    :class:`LayerDecayOptimWrapperConstructor`, with the lrs its optimizer
+    holds now.
+
+    Args:
+        optim_wrapper (OptimWrapper): the built wrapper.
+        scaled_by (float, optional): the factor ``--auto-scale-lr``
+            (mmengine's ``Runner.scale_lr``) multiplied every lr by, named
+            in the header.
+
+    Returns:
+        bool: whether the wrapper has a layer-decay table (and it was
+        logged).
+    """
+    info = getattr(optim_wrapper, 'layer_decay_table', None)
+    if info is None:
+        return False
+    header, base_lr = info['header'], info['base_lr']
+    if scaled_by is None:
+        header = header.replace('{base_lr}', str(base_lr))
+    else:
+        header = header.replace(
+            '{base_lr}', f'{base_lr * scaled_by:.4g} (the config\'s '
+            f'{base_lr} scaled by {scaled_by:.4g}: auto_scale_lr)')
+    print_log(_table(optim_wrapper.optimizer.param_groups, header),
+              logger='current', level=logging.INFO)
+    info['pending'] = False
+    return True
+
+
+@contextmanager
+def deferred_table_log(defer: bool = True):
+    """Inside this context the constructor does not log its table; the
+    wrapper keeps it (``layer_decay_table['pending']``) for
+    :func:`log_layer_decay_table`. :class:`mmcae.engine.Runner` defers it
+    while ``auto_scale_lr`` is enabled, so that the logged table shows the
+    lrs after ``Runner.scale_lr``, the lrs actually used."""
+    global _DEFER_TABLE_LOG
+    previous, _DEFER_TABLE_LOG = _DEFER_TABLE_LOG, defer
+    try:
+        yield
+    finally:
+        _DEFER_TABLE_LOG = previous

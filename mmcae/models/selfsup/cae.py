@@ -123,6 +123,14 @@ class CAE(BaseSelfSupervisor):
         of a CPU step (a DALL-E encoder on 112-px views).
         """
         self.target_generator.eval()
+        # the tokens are targets: computed in full precision even under a
+        # mixed-precision step (bfloat16 flips argmax on near-tied logits;
+        # the official BEiT / CAE code tokenizes outside autocast too)
+        with torch.autocast(target_view.device.type, enabled=False):
+            return self._tokenize(target_view.float(), mask)
+
+    def _tokenize(self, target_view: torch.Tensor,
+                  mask: torch.Tensor) -> torch.Tensor:
         if isinstance(self.target_generator, FrozenTokenizer):
             return self.target_generator.tokenize(target_view, mask)
         with torch.inference_mode():
