@@ -126,3 +126,11 @@ def assert_official_cae_init(model, skip: str = 'target_generator') -> int:
         assert abs(tensor.std().item() / CUT_NORMAL_STD - 1) < 0.2, name
     assert not model.backbone.patch_embed.proj.bias.any()
     return linears
+
+
+def dist_env() -> Dict[str, str]:
+    """The environment of a test's ``tools/dist_*.sh`` launch: a free
+    port, and no launcher preflight (each rank still runs the check; the
+    launcher's own check is tested once, in tests/test_utils/
+    test_preflight.py, and costs a framework import per launch)."""
+    return {'PORT': str(free_port()), 'PREFLIGHT': '0'}

@@ -383,7 +383,7 @@ def test_in1k_model_builds(name, mmpretrain_scope):
     assert model.head.training
     if row['protocol'] == 'lin':
         assert not model.neck.bn.affine
-    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU
+    cfg.optim_wrapper.type = 'OptimWrapper'  # fp32 here
     cfg.optim_wrapper.pop('loss_scale')
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     optimized = {id(p) for group in optim_wrapper.optimizer.param_groups

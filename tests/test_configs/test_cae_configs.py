@@ -488,7 +488,7 @@ def test_no_weight_decay_groups():
     cfg = load(f'{B300}_in1k.py')
     model_cfg = shrink(cfg.model.to_dict())
     optim_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
-    optim_cfg['type'] = 'OptimWrapper'  # AmpOptimWrapper needs CUDA
+    optim_cfg['type'] = 'OptimWrapper'  # fp32 here
     optim_cfg.pop('loss_scale')
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(model_cfg)
@@ -700,7 +700,7 @@ def test_self_attention_regressor_config_trains_one_step(random_views):
         find(cfg.train_dataloader.dataset.pipeline, 'CAEBlockMaskGenerator'))
     mask_cfg['seed'] = 0
     optim_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
-    optim_cfg['type'] = 'OptimWrapper'  # AmpOptimWrapper needs CUDA
+    optim_cfg['type'] = 'OptimWrapper'  # fp32 here
     optim_cfg.pop('loss_scale')
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmpretrain'):

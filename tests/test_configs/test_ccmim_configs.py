@@ -458,7 +458,7 @@ def test_classification_benchmark_builds(name):
     from mmengine.optim import build_optim_wrapper
     cfg = _load(name)
     cfg.model.backbone.init_cfg = None
-    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU
+    cfg.optim_wrapper.type = 'OptimWrapper'  # fp32 here
     cfg.optim_wrapper.pop('loss_scale', None)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)

@@ -399,7 +399,7 @@ def test_model_bases_build_and_train(base, detector, head):
 
 def _optimizer_groups(cfg: Config, model) -> list:
     """Param groups built by the config's own constructor (AMP replaced by
-    the plain wrapper: mmengine's AmpOptimWrapper needs a GPU)."""
+    the plain fp32 wrapper: the groups do not depend on the precision)."""
     from mmengine.optim import build_optim_wrapper
     optim_cfg = cfg.optim_wrapper.to_dict()
     optim_cfg['type'] = 'OptimWrapper'  # as README's CPU command line

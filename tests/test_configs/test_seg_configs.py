@@ -30,7 +30,7 @@ from mmengine.registry import DefaultScope
 from mmcae.datasets.demo import CATEGORIES, CLASS_NAMES, make_demo_data
 
 from mmcae.utils.model_zoo import load_model_index as _load_model_index
-from tests.helpers import REPO_ROOT, free_port, run_cmd, run_python_tool
+from tests.helpers import REPO_ROOT, dist_env, run_cmd, run_python_tool
 
 
 @functools.lru_cache(maxsize=None)
@@ -271,7 +271,7 @@ def _shrink(cfg: Config, embed_dims: int = 32) -> Config:
     if model.get('auxiliary_head'):
         model.auxiliary_head.in_channels = embed_dims
         model.auxiliary_head.channels = embed_dims
-    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs CUDA
+    cfg.optim_wrapper.type = 'OptimWrapper'  # fp32 here
     return cfg
 
 
@@ -530,7 +530,7 @@ def test_dist_train_vitb_config_on_cpu(tmp_path, small_demo):
         'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
         'default_hooks.logger.interval=1'
     ],
-                     env={'PORT': str(free_port())},
+                     env=dist_env(),
                      timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
     out = result.stdout + result.stderr

@@ -187,7 +187,7 @@ def test_full_size_model_builds(name):
     # biases, decay on its weights
     from mmengine.optim import build_optim_wrapper
     optim_cfg = cfg.optim_wrapper.to_dict()
-    optim_cfg.update(type='OptimWrapper')  # AMP needs a GPU
+    optim_cfg.update(type='OptimWrapper')  # fp32 here
     optim_cfg.pop('loss_scale')
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         optimizer = build_optim_wrapper(model, optim_cfg).optimizer

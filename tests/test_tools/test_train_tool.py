@@ -7,7 +7,7 @@ import torch
 from mmcae.checkpoint.reader import load_local_checkpoint
 from mmcae.utils.cli import run_test, run_train
 
-from tests.helpers import free_port, run_cmd, run_python_tool
+from tests.helpers import dist_env, run_cmd, run_python_tool
 
 CONFIG = 'tests/data/configs/tiny_vit_cls.py'
 PROBE_CONFIG = 'tests/data/configs/tiny_vit_cls_probe.py'
@@ -102,7 +102,7 @@ def test_dist_train_two_processes_on_cpu(tmp_path, tiny_imagenet):
         'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
         '--cfg-options', f'train_dataloader.dataset.data_root={tiny_imagenet}'
     ],
-                     env={'PORT': str(free_port())})
+                     env=dist_env())
     assert result.returncode == 0, result.stderr[-4000:]
     out = result.stdout + result.stderr
     assert 'rank 0/2 finished: iter 2' in out
@@ -117,7 +117,7 @@ def test_dist_train_two_processes_on_cpu(tmp_path, tiny_imagenet):
         str(tmp_path / 'dist_test'), '--cfg-options',
         f'test_dataloader.dataset.data_root={tiny_imagenet}'
     ],
-                     env={'PORT': str(free_port())})
+                     env=dist_env())
     assert tested.returncode == 0, tested.stderr[-4000:]
     # each of the 2 ranks tests 4 of the 8 images: one batch of 4
     assert 'Iter(test) [1/1]' in tested.stdout + tested.stderr

@@ -9,7 +9,7 @@ import torch
 
 from mmcae.checkpoint.reader import load_local_checkpoint
 
-from tests.helpers import free_port, run_cmd
+from tests.helpers import dist_env, run_cmd
 
 CONFIG = 'configs/unissl/unissl_vit-tiny-p8_1xb32-200i_demo-in1k.py'
 
@@ -27,7 +27,7 @@ def test_two_process_training_with_frozen_prototypes(tmp_path,
         'default_hooks.checkpoint.interval=3',
         'model.freeze_last_layer_epochs=1'
     ],
-                     env={'PORT': str(free_port())})
+                     env=dist_env())
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
     assert 'rank 0/2 finished: iter 3' in out
