@@ -235,9 +235,14 @@ def cal_train_time(path: str, include_outliers: bool = False) -> Dict:
 # -------------------------------------------------------- confusion matrix
 
 
-def confusion_matrix(cfg: Config, results_pkl: str):
+def confusion_matrix(cfg: Config, results_pkl: str, trust: bool = False):
     """mmpretrain's ``ConfusionMatrix`` of a ``tools/test.py --out``
     pickle of a classification config.
+
+    The results file is a plain pickle (tensors inside), which only full
+    unpickling reads, and unpickling can run code stored in the file: it is
+    read only when the user trusts it (``trust=True``, the tool's
+    ``--trust``, or ``MMCAE_TRUST_CHECKPOINTS=1``).
 
     Returns:
         torch.Tensor: (num_classes, num_classes), rows the ground truth.
@@ -249,6 +254,12 @@ def confusion_matrix(cfg: Config, results_pkl: str):
     if not osp.isfile(results_pkl):
         raise UserError(f"results file not found: '{results_pkl}' (make it "
                         'with tools/test.py CONFIG CHECKPOINT --out FILE.pkl)')
+    from mmcae.checkpoint.trust import TRUST_ENV_VAR, is_trusted_by_env
+    if not (trust or is_trusted_by_env()):
+        raise UserError(
+            f"'{results_pkl}' is a pickle: reading it can run code stored "
+            'in it. If you wrote it (tools/test.py --out) or trust its '
+            f'source, pass --trust (or set {TRUST_ENV_VAR}=1).')
     from mmpretrain.evaluation import ConfusionMatrix
     results = load(results_pkl)
     metric = ConfusionMatrix()
@@ -380,9 +391,13 @@ def confusion_matrix_main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--out', help='also save the matrix as an image')
     parser.add_argument('--include-values', action='store_true',
                         help='write the counts into the image cells')
+    parser.add_argument(
+        '--trust', action='store_true',
+        help='read the results pickle (unpickling can run code stored in '
+        'it: only for files you made or trust)')
     args = parser.parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
-    matrix = confusion_matrix(cfg, args.results)
+    matrix = confusion_matrix(cfg, args.results, trust=args.trust)
     names = class_names(cfg) or [str(i) for i in range(len(matrix))]
     width = max(len(n) for n in names)
     print(' ' * width + ' ' + ' '.join(f'{i:>5d}' for i in range(len(names))))

@@ -110,8 +110,14 @@ def test_confusion_matrix_of_test_results(tmp_path, capsys, monkeypatch):
     path = tmp_path / 'results.pkl'
     with open(path, 'wb') as f:
         pickle.dump(results, f)
+    # a pickle is read only when trusted
+    monkeypatch.delenv('MMCAE_TRUST_CHECKPOINTS', raising=False)
     status, out, err = _run(confusion_matrix_main, [
-        f'{REPO_ROOT}/{CLS}', path, '--out', tmp_path / 'matrix.png'
+        f'{REPO_ROOT}/{CLS}', path
+    ], capsys, monkeypatch, tmp_path)
+    assert status == 2 and '--trust' in err and str(path) in err
+    status, out, err = _run(confusion_matrix_main, [
+        f'{REPO_ROOT}/{CLS}', path, '--trust', '--out', tmp_path / 'matrix.png'
     ], capsys, monkeypatch, tmp_path)
     assert status == 0, err
     rows = {line.split()[0]: [int(v) for v in line.split()[1:]]
