@@ -2,13 +2,11 @@
 # data: S = 40 px = 5 tokens of 8 px (README.md, "On the demo data").
 _base_ = [
     '../_base_/datasets/demo_imagenet_pretrain.py',
-    '../_base_/models/vit-tiny-p8_demo.py',
+    '../_base_/models/unissl_vit-tiny-p8_demo.py',
     '../_base_/schedules/demo_adamw.py',
 ]
 
 img_size, patch_size = 64, 8
-embed_dims = 64
-head_channels = 1024
 
 view_pipeline = [
     dict(type='RandomApply',
@@ -27,22 +25,6 @@ train_pipeline = [
     dict(type='PackInputs', meta_keys=('crop_boxes', 'crop_flips')),
 ]
 train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
-
-model = dict(
-    type='mmcae.UniSSL',
-    backbone=dict(out_type='featmap'),
-    neck=dict(type='mmcae.DINOProjectionHead', in_channels=embed_dims,
-              hidden_channels=256, bottleneck_channels=64,
-              out_channels=head_channels, num_layers=3),
-    head=dict(type='mmcae.DINOHead', out_channels=head_channels,
-              student_temperature=0.1, teacher_temperature=0.04,
-              center_momentum=0.9),
-    feature_channels=embed_dims,
-    num_points=5,
-    pixel_window=40,
-    pixel_weight=1.0,
-    base_momentum=0.004,
-    freeze_last_layer_epochs=0)
 
 optim_wrapper = dict(
     optimizer=dict(weight_decay=0.04), clip_grad=dict(max_norm=3.0))

@@ -46,6 +46,10 @@ class Step(Job):
             it starts, once its inputs exist (e.g. to fill in a path that
             a step before wrote); an ``OSError`` or ``RuntimeError`` from
             it fails the step.
+        finish (callable, optional): called with the step once its command
+            exited with status 0 (e.g. to read and record its result); an
+            ``OSError``, ``RuntimeError``, ``KeyError`` or ``ValueError``
+            from it fails the step.
         **kwargs: the other arguments of :class:`Job`.
     """
 
@@ -59,6 +63,7 @@ class Step(Job):
                  work_dir: Optional[str] = None,
                  max_epochs: Optional[int] = None,
                  prepare: Optional[Callable[['Step'], None]] = None,
+                 finish: Optional[Callable[['Step'], None]] = None,
                  **kwargs):
         super().__init__(name, command, log_path, label=label, **kwargs)
         self.deps = list(deps)
@@ -66,6 +71,7 @@ class Step(Job):
         self.work_dir = work_dir
         self.max_epochs = max_epochs
         self.prepare = prepare
+        self.finish = finish
         self.state = WAITING
         #: estimated fraction done, from its log
         self.fraction = 0.
@@ -143,6 +149,9 @@ def run_steps(steps: Dict[str, Step], jobs: int, threads: int,
     step (its log's tail when it failed) and, when the output is not a
     terminal, a status line a minute.
 
+    Steps already ``DONE`` (an earlier, interrupted run finished them)
+    count as finished and are not started.
+
     Args:
         steps (dict): name -> step.
         jobs (int): processes at a time.
@@ -163,12 +172,23 @@ def run_steps(steps: Dict[str, Step], jobs: int, threads: int,
     }
     overall = progress.add_task(f'[bold]{title}', total=len(steps),
                                 state='')
+    for name, step in steps.items():
+        if step.state == DONE:  # finished by an earlier run (resumed)
+            progress.update(bars[name], completed=1., state='done before')
+            progress.advance(overall)
     console = progress.console
     last_status = time.perf_counter()
     with progress:
         while any(s.state in (WAITING, RUNNING) for s in steps.values()):
             for step in steps.values():
                 if step.state == RUNNING and step.update():
+                    if step.state == DONE and step.finish is not None:
+                        try:
+                            step.finish(step)
+                        except (OSError, RuntimeError, KeyError,
+                                ValueError) as err:
+                            step.state = FAILED
+                            console.print(f'failed  {step.label}: {err}')
                     progress.update(bars[step.name], completed=step.fraction,
                                     state=step.state)
                     progress.stop_task(bars[step.name])

@@ -96,6 +96,12 @@ def _prefixes(node: dict) -> dict:
     return dict(prefix) if isinstance(prefix, dict) else {}
 
 
+#: mmpretrain's CIFAR classes -> the folder they read under data_root (not
+#: data_root/<split>: the split selects pickled batches inside it)
+_CIFAR_FOLDERS = {'CIFAR10': 'cifar-10-batches-py',
+                  'CIFAR100': 'cifar-100-python'}
+
+
 def _layout(node: dict) -> str:
     """A short tree of what a dataset dict expects under its data_root."""
     name = _type_name(node)
@@ -106,6 +112,13 @@ def _layout(node: dict) -> str:
         value = value.rstrip('/')
         return value + '/' if value else ''
 
+    if name in _CIFAR_FOLDERS:
+        return (f'{name} layout (the official python version): '
+                f'{_CIFAR_FOLDERS[name]}/ holding the pickled batches')
+    if name == 'CamVidDataset' and ann_file:
+        return (f"CamVid (SegNet) layout: {ann_file} (lines 'IMAGE LABEL', "
+                'read as their last two path components: train/X.png '
+                'trainannot/X.png), the folders they name')
     if name.startswith('Coco') or 'Coco' in name:
         return (f"COCO layout: {ann_file or 'annotations/instances_*.json'}"
                 f", {sub(prefixes.get('img', ''))}*.jpg")
@@ -137,6 +150,7 @@ def _layout(node: dict) -> str:
 _SECTIONS = (('ADE20K', 'ADE20K'), ('Coco', 'COCO 2017'),
              ('ImageNet', 'ImageNet-1k'), ('Food101', 'Food-101'),
              ('Flowers102', 'Flowers-102'), ('INat', 'iNaturalist'),
+             ('CIFAR10', 'CIFAR-10'), ('CamVid', 'CamVid'),
              ('CustomDataset', 'Custom classification sets'))
 
 
@@ -220,6 +234,13 @@ def _dataset_problems(key: str, node: dict) -> List[str]:
                     full_key = sub_key + (f'.{prefix_key}'
                                           if prefix_key else '')
                     report(full_key, prefix, path, 'directory')
+    cifar_folder = _CIFAR_FOLDERS.get(_type_name(node))
+    if cifar_folder and isinstance(data_root, str) and data_root and \
+            not root_missing and not _is_remote(data_root):
+        path = _join(data_root, cifar_folder)
+        if not osp.isdir(path):
+            report('data_root', data_root, path, 'directory')
+        return problems
     split = node.get('split')
     if isinstance(split, str) and split and not node.get('data_prefix') \
             and isinstance(data_root, str) and data_root and \
