@@ -68,10 +68,10 @@ PROTOCOLS = {
         metric='accuracy/top1', column='LIN'),
     'att': dict(
         config=_BENCH +
-        'vit-tiny-p4_attentive-probe_1xb256-sgd-3e_cifar10.py',
+        'vit-tiny-p4_attentive-probe_1xb256-sgd-2e_cifar10.py',
         metric='accuracy/top1', column='ATT'),
     'ft': dict(
-        config=_BENCH + 'vit-tiny-p4_finetune_1xb128-3e_cifar10.py',
+        config=_BENCH + 'vit-tiny-p4_finetune_1xb128-2e_cifar10.py',
         metric='accuracy/top1', column='FT'),
     'knn': dict(
         config=_BENCH + 'vit-tiny-p4_linear-probe_1xb256-lars-3e_cifar10.py',
@@ -165,8 +165,8 @@ def read_metric(step: Step, metric: str) -> float:
     for path in sorted(scalars_files(step.work_dir), reverse=True):
         record = last_val_record(path)
         if record and metric in record:
-            value = float(record[metric])
-            return value * 100 if metric.startswith('coco') else value
+            from mmcae.utils.model_zoo import to_percent
+            return float(to_percent(metric, record[metric]))
     raise RuntimeError(f'no {metric!r} in the scalars of {step.work_dir} '
                        f'(log: {step.log_path})')
 

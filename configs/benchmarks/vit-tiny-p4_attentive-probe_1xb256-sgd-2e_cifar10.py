@@ -1,5 +1,5 @@
 # Attentive probe of the protocol's encoder on CIFAR-10 (CAE recipe: frozen
-# encoder, one learned query over all tokens, SGD) for 3 epochs.
+# encoder, one learned query over all tokens, SGD) for 2 epochs.
 _base_ = [
     '../_base_/models/vit-base-p16_attentive-probe.py',
     '../_base_/datasets/cifar10_folder.py',
@@ -7,7 +7,7 @@ _base_ = [
 ]
 
 img_size, patch_size, depth, embed_dims = 32, 4, 4, 64
-max_epochs, warmup_epochs = 3, 1
+max_epochs, warmup_epochs = 2, 1
 
 model = dict(
     backbone=dict(
@@ -23,7 +23,7 @@ model = dict(
               topk=(1, 5)))
 
 train_dataloader = dict(batch_size=256)
-# fp32; the CAE probe's SGD lr 0.4 at batch 8192 would not move in 3 epochs:
+# fp32; the CAE probe's SGD lr 0.4 at batch 8192 would not move in 2 epochs:
 # the demo probe's 0.1 at batch 64, scaled to 256
 optim_wrapper = dict(type='OptimWrapper', _delete_=True,
                      constructor='mmcae.ProbeOptimWrapperConstructor',

@@ -1,5 +1,5 @@
 # Fine-tuning of the protocol's encoder on CIFAR-10 (CAE / BEiT recipe:
-# relative position bias, mean-pooled tokens, layer decay) for 3 epochs.
+# relative position bias, mean-pooled tokens, layer decay) for 2 epochs.
 _base_ = [
     '../_base_/models/vit-base-p16_finetune.py',
     '../_base_/datasets/cifar10_folder.py',
@@ -7,7 +7,7 @@ _base_ = [
 ]
 
 img_size, patch_size, depth, embed_dims = 32, 4, 4, 64
-max_epochs, warmup_epochs = 3, 1
+max_epochs, warmup_epochs = 2, 1
 
 model = dict(
     backbone=dict(
@@ -20,11 +20,11 @@ model = dict(
             checkpoint='weights/cae_vit-tiny-p4_1xb256-pixel-coslr-5e_'
             'cifar10.pth')),
     head=dict(num_classes=10, in_channels=embed_dims, topk=(1, 5)),
-    # no Mixup / CutMix: they pay off over long schedules, not 3 epochs
+    # no Mixup / CutMix: they pay off over long schedules, not 2 epochs
     train_cfg=None)
 
 # fp32; AdamW 2e-3 at batch 128 (the recipe's 8e-3 at 4096 scaled linearly
-# would barely move in 3 epochs)
+# would barely move in 2 epochs)
 optim_wrapper = dict(
     type='OptimWrapper', _delete_=True,
     constructor='mmcae.LayerDecayOptimWrapperConstructor',
