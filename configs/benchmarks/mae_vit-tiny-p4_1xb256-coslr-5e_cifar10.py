@@ -3,12 +3,11 @@
 _base_ = [
     '../_base_/datasets/cifar10_pretrain.py',
     'mmpretrain::_base_/models/mae_vit-base-p16.py',
-    '../_base_/schedules/demo_adamw.py',
+    '../_base_/schedules/cifar10_pretrain_5e.py',
 ]
 
 img_size, patch_size = 32, 4
 grid = img_size // patch_size
-max_epochs = 5
 
 train_pipeline = _base_.load_image + [
     dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.2, 1.),
@@ -31,16 +30,5 @@ model = dict(
     head=dict(patch_size=patch_size))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=1.5e-3, betas=(0.9, 0.95)),
+    optimizer=dict(betas=(0.9, 0.95)),
     paramwise_cfg=dict(custom_keys={'mask_token': dict(decay_mult=0.)}))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5,
-         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
-]
-train_cfg = dict(max_epochs=max_epochs)
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(interval=1, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=256)

@@ -3,11 +3,10 @@
 _base_ = [
     '../_base_/datasets/cifar10_pretrain.py',
     '../_base_/models/unissl_vit-tiny-p8_demo.py',
-    '../_base_/schedules/demo_adamw.py',
+    '../_base_/schedules/cifar10_pretrain_5e.py',
 ]
 
 img_size, patch_size = 32, 4
-max_epochs = 5
 
 view_pipeline = [
     dict(type='RandomApply',
@@ -34,16 +33,5 @@ model = dict(
     pixel_window=20)
 
 optim_wrapper = dict(
-    optimizer=dict(lr=1.5e-3, weight_decay=0.04),
+    optimizer=dict(weight_decay=0.04),
     clip_grad=dict(max_norm=3.0))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5,
-         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
-]
-train_cfg = dict(max_epochs=max_epochs)
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(interval=1, max_keep_ckpts=1))
-auto_scale_lr = dict(base_batch_size=256)
