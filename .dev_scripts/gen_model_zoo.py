@@ -7,8 +7,8 @@ from the metafiles.
         [--out model_zoo.md] [--check]
 
 The paper numbers live in ``configs/*/metafile.yml`` only: ``model_zoo.md``
-and, in each collection's README (``configs/{cae,ccmim,unissl}/README.md``),
-the table between ``<!-- metafile-table:start -->`` and
+and, in each collection's README (``configs/{cae,ccmim,unissl,benchmarks}/
+README.md``), the table between ``<!-- metafile-table:start -->`` and
 ``<!-- metafile-table:end -->`` are generated from them (see
 :mod:`mmcae.utils.model_zoo_docs` for their content).
 

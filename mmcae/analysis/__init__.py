@@ -10,7 +10,14 @@ from .attention_distance import (attention_distance,
                                  run_attention_distance)
 from .attention_recorder import (AttentionRecorder, record_attention,
                                  sdpa_weights, supported_attention_types)
+from .attentive_probe_maps import (probe_attention_maps,
+                                   run_attentive_probe_maps)
+from .cae_reconstruction import (full_reconstruction, masked_reconstruction,
+                                 run_cae_reconstruction)
 from .ccmim_masks import build_ccmim, draw_ccmim_masks
+from .cls_attention import (centre_distance, cls_attention_maps,
+                            map_statistics, mass_region,
+                            run_cls_attention_maps, summary_lines)
 from .complexity import input_shape, model_complexity
 from .decoder_attention import (FixedMasking, SimilarityAccumulator,
                                 analyze_mae_decoder, attention_similarity,
@@ -23,6 +30,8 @@ from .decoder_attention import (FixedMasking, SimilarityAccumulator,
 from .images import (find_images, load_image, load_images, normalize,
                      preprocessor_normalize, sample_training_images)
 from .models import build_model, build_vit, load_checkpoint
+from .patch_tsne import (majority_labels, patch_knn_accuracy,
+                         run_patch_tsne)
 
 __all__ = [
     'AttentionRecorder', 'record_attention', 'sdpa_weights',
@@ -38,5 +47,10 @@ __all__ = [
     'mae_grid', 'mae_img_size', 'build_mae', 'analyze_mae_decoder',
     'run_decoder_analysis', 'run_decoder_similarity',
     'run_relative_attention_maps', 'summarize_relative_map', 'build_ccmim',
-    'draw_ccmim_masks', 'input_shape', 'model_complexity'
+    'draw_ccmim_masks', 'input_shape', 'model_complexity',
+    'full_reconstruction', 'masked_reconstruction', 'run_cae_reconstruction',
+    'majority_labels', 'patch_knn_accuracy', 'run_patch_tsne',
+    'cls_attention_maps', 'mass_region', 'centre_distance',
+    'map_statistics', 'run_cls_attention_maps', 'summary_lines',
+    'probe_attention_maps', 'run_attentive_probe_maps'
 ]

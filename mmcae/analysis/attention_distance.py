@@ -324,11 +324,10 @@ def run_attention_distance(
         UserError: a missing file, a model that cannot be built or a
             checkpoint that does not fit (checked before any model work).
     """
-    from mmcae.utils.config import load_config
     from .figures import (plot_attention_distance,
                           plot_attention_distance_by_label)
     from .images import find_images, load_images
-    from .models import build_model, build_vit, load_checkpoint
+    from .models import analysed_backbone
     specs = [('config', cfg, ckpt, label) for cfg, ckpt, label in models]
     specs += [('vit', arch, ckpt, label) for ckpt, label in vits]
     for _, _, checkpoint, _ in specs:  # fail before any model work
@@ -340,16 +339,9 @@ def run_attention_distance(
     results = []
     for kind, source, checkpoint, label in specs:
         loaded = None if random_init else checkpoint
-        if kind == 'config':
-            model = build_model(
-                load_config(source, cfg_options), seed,
-                random_init=loaded is None)
-            if loaded is not None:
-                load_checkpoint(model, loaded, ('backbone.', ), trust)
-            backbone = getattr(model, 'backbone', model)
-        else:
-            backbone = build_vit(source, loaded, img_size, patch_size,
-                                 qkv_bias, seed)
+        backbone = analysed_backbone(kind, source, loaded, img_size,
+                                     patch_size, qkv_bias, seed, trust,
+                                     cfg_options)
         backbone.to(torch.device(device)).eval()
         try:
             patch = patch_size_of(backbone)

@@ -56,10 +56,12 @@ def parse_arch(text: str) -> Union[str, dict]:
     return text
 
 
-def attention_distance_parser(doc: str = '') -> argparse.ArgumentParser:
-    """The command line of ``tools/analysis_tools/attention_distance.py``;
-    ``doc``: the tool's docstring (its help)."""
-    parser = tool_parser('attention_distance.py', doc)
+def add_model_arguments(parser: argparse.ArgumentParser,
+                        vit: bool = True) -> None:
+    """The models of the backbone analyses: ``--model CONFIG CHECKPOINT
+    LABEL`` and (``vit``) ``--vit CHECKPOINT LABEL`` (repeated), with
+    ``--arch``, ``--patch-size`` and ``--qkv-bias`` for the ``--vit``
+    ones."""
     parser.add_argument(
         '--model',
         nargs=3,
@@ -67,6 +69,8 @@ def attention_distance_parser(doc: str = '') -> argparse.ArgumentParser:
         default=[],
         metavar=('CONFIG', 'CHECKPOINT', 'LABEL'),
         help=f'a config, its checkpoint (or {RANDOM!r}) and a label')
+    if not vit:
+        return
     parser.add_argument(
         '--vit',
         nargs=2,
@@ -87,6 +91,44 @@ def attention_distance_parser(doc: str = '') -> argparse.ArgumentParser:
         default='qkv',
         help="for --vit: 'qkv' (ViT, MAE, DINO, DeiT; default) or 'qv' "
         '(BEiT, CAE)')
+
+
+def check_model_arguments(parser: argparse.ArgumentParser,
+                          args: argparse.Namespace) -> None:
+    """At least one model of :func:`add_model_arguments`, distinct labels,
+    a positive patch size (``parser.error`` otherwise)."""
+    vits = getattr(args, 'vit', [])
+    if not args.model and not vits:
+        parser.error('give at least one --model' +
+                     (' or --vit' if hasattr(args, 'vit') else ''))
+    labels = [m[2] for m in args.model] + [v[1] for v in vits]
+    if len(set(labels)) != len(labels):
+        parser.error(f'labels must differ, got {labels}')
+    if vits and args.patch_size < 1:
+        parser.error(f'--patch-size must be >= 1, got {args.patch_size}')
+
+
+def model_specs(args: argparse.Namespace) -> list:
+    """(kind, source, checkpoint or None, label) per model of
+    :func:`add_model_arguments`: kind ``'config'`` (source: the config)
+    or ``'vit'`` (source: the parsed ``--arch``)."""
+
+    def checkpoint(path: str) -> Optional[str]:
+        return None if path == RANDOM else path
+
+    vits = getattr(args, 'vit', [])
+    arch = parse_arch(args.arch) if vits else None
+    return [('config', cfg, checkpoint(ckpt), label)
+            for cfg, ckpt, label in args.model] + [
+                ('vit', arch, checkpoint(ckpt), label) for ckpt, label in vits
+            ]
+
+
+def attention_distance_parser(doc: str = '') -> argparse.ArgumentParser:
+    """The command line of ``tools/analysis_tools/attention_distance.py``;
+    ``doc``: the tool's docstring (its help)."""
+    parser = tool_parser('attention_distance.py', doc)
+    add_model_arguments(parser)
     parser.add_argument('--img-dir', required=True, help='image folder')
     parser.add_argument(
         '--num-images', type=int, default=50, help='images (default 50)')
@@ -119,15 +161,9 @@ def parse_attention_distance_args(argv: Optional[List[str]] = None,
     """Parse and check the options of :func:`attention_distance_parser`."""
     parser = attention_distance_parser(doc)
     args = parser.parse_args(argv)
-    if not args.model and not args.vit:
-        parser.error('give at least one --model or --vit')
-    labels = [m[2] for m in args.model] + [v[1] for v in args.vit]
-    if len(set(labels)) != len(labels):
-        parser.error(f'labels must differ, got {labels}')
+    check_model_arguments(parser, args)
     if args.batch_size < 1:
         parser.error(f'--batch-size must be >= 1, got {args.batch_size}')
-    if args.patch_size < 1:
-        parser.error(f'--patch-size must be >= 1, got {args.patch_size}')
     return args
 
 
@@ -267,6 +303,101 @@ def decoder_options(args: argparse.Namespace) -> dict:
         seed=args.seed,
         mask_ratio=args.mask_ratio,
         batch_size=args.batch_size,
+        device=args.device,
+        trust=True if args.trust_checkpoint else None,
+        cfg_options=args.cfg_options)
+
+
+def _attention_map_parser(prog: str, doc: str, vit: bool,
+                          img_size_help: str, num_crops: int,
+                          out_dir: str) -> argparse.ArgumentParser:
+    """The command line shared by the attention-map tools."""
+    parser = tool_parser(prog, doc)
+    add_model_arguments(parser, vit=vit)
+    parser.add_argument(
+        '--img-dir', nargs='+', required=True, help='image folders or files')
+    parser.add_argument(
+        '--num-images', type=int, default=8, help='images (default 8)')
+    parser.add_argument(
+        '--img-size', type=int, default=224 if vit else None,
+        help=img_size_help)
+    parser.add_argument(
+        '--num-crops',
+        type=int,
+        default=num_crops,
+        help=f'random resized crops per image, 0: none (default '
+        f'{num_crops})')
+    parser.add_argument(
+        '--mass',
+        type=float,
+        default=0.5,
+        help='attention mass inside the contour (default 0.5)')
+    parser.add_argument(
+        '--num-show', type=int, default=8, help='views per figure')
+    parser.add_argument(
+        '--batch-size', type=int, default=16, help='images per forward')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the crops and random inits (default 0)')
+    add_run_arguments(parser, out_dir, 'override config keys of every '
+                      '--model config')
+    return parser
+
+
+def cls_attention_parser(doc: str = '') -> argparse.ArgumentParser:
+    """The command line of ``tools/analysis_tools/cls_attention_maps.py``;
+    ``doc``: the tool's docstring (its help)."""
+    return _attention_map_parser('cls_attention_maps.py', doc, True,
+                                 'view size (default 224)', 2,
+                                 'work_dirs/cls_attention_maps')
+
+
+def attentive_probe_parser(doc: str = '') -> argparse.ArgumentParser:
+    """The command line of ``tools/analysis_tools/attentive_probe_maps.py``;
+    ``doc``: the tool's docstring (its help)."""
+    return _attention_map_parser(
+        'attentive_probe_maps.py', doc, False,
+        "view size (default: the first config's backbone img_size)", 0,
+        'work_dirs/attentive_probe_maps')
+
+
+def parse_attention_map_args(parser: argparse.ArgumentParser,
+                             argv: Optional[List[str]] = None
+                             ) -> argparse.Namespace:
+    """Parse and check the options of :func:`cls_attention_parser` or
+    :func:`attentive_probe_parser`."""
+    args = parser.parse_args(argv)
+    check_model_arguments(parser, args)
+    if not 0 < args.mass <= 1:
+        parser.error(f'--mass must be in (0, 1], got {args.mass}')
+    for name in ('num_images', 'num_show', 'batch_size'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be >= 1, got '
+                         f'{getattr(args, name)}')
+    if args.num_crops < 0:
+        parser.error(f'--num-crops must be >= 0, got {args.num_crops}')
+    if args.img_size is not None and args.img_size < 1:
+        parser.error(f'--img-size must be >= 1, got {args.img_size}')
+    return args
+
+
+def attention_map_options(args: argparse.Namespace) -> dict:
+    """The keyword options of :func:`mmcae.analysis.
+    run_cls_attention_maps` and :func:`mmcae.analysis.
+    run_attentive_probe_maps` from :func:`parse_attention_map_args`'s
+    result, but the models."""
+    return dict(
+        img_dir=args.img_dir,
+        num_images=args.num_images,
+        img_size=args.img_size,
+        num_crops=args.num_crops,
+        batch_size=args.batch_size,
+        mass=args.mass,
+        num_show=args.num_show,
+        seed=args.seed,
+        out_dir=args.out_dir,
         device=args.device,
         trust=True if args.trust_checkpoint else None,
         cfg_options=args.cfg_options)

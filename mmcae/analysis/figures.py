@@ -126,3 +126,55 @@ def plot_relative_maps(maps: np.ndarray, radius: Optional[int],
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)
+
+
+def plot_attention_overlays(views: np.ndarray, rows: List, path: str,
+                            mass: float = 0.5) -> None:
+    """CAE Figs. 6, 7, 10: the views on top, then per model a row of the
+    views with the attention map overlaid and the outline of its
+    ``mass`` region (blue). Each map is coloured on its own scale (its
+    minimum to its maximum): compare models by the outline and the JSON
+    numbers, not by the colours.
+
+    Args:
+        views (np.ndarray): uint8 (N, H, W, 3).
+        rows (list): per model (label, maps (N, rows, cols), regions bool
+            (N, rows, cols)).
+    """
+    plt = _pyplot()
+    num, height, width = views.shape[:3]
+    fig, axes = plt.subplots(
+        1 + len(rows), num, figsize=(1.8 * num, 1.8 * (1 + len(rows))),
+        squeeze=False)
+    for column, view in enumerate(views):
+        axes[0, column].imshow(view)
+    axes[0, 0].set_ylabel('input')
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)
+    for row, (label, maps, regions) in enumerate(rows, 1):
+        axes[row, 0].set_ylabel(label)
+        for column, (view, attn, region) in enumerate(
+                zip(views, maps, regions)):
+            ax = axes[row, column]
+            ax.imshow(view)
+            ax.imshow(
+                attn, cmap='YlOrRd', alpha=0.6, extent=extent,
+                interpolation='bilinear')
+            # the region's patches at pixel resolution, padded so that an
+            # outline along the image border is drawn too
+            mask = np.kron(region.astype(float),
+                           np.ones((height // region.shape[0],
+                                    width // region.shape[1])))
+            ax.contour(
+                np.arange(-1, width + 1), np.arange(-1, height + 1),
+                np.pad(mask, 1), levels=[0.5], colors='blue',
+                linewidths=1.2)
+            ax.set_xlim(extent[:2])
+            ax.set_ylim(extent[2:])
+            ax.set_title(f'{region.mean():.0%} of patches', fontsize=7)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f'blue: {mass:.0%} of the attention mass', fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

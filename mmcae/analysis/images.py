@@ -133,6 +133,62 @@ def load_image(path: str, img_size: Size = 224) -> np.ndarray:
     return np.asarray(image.crop((left, top, left + crop_w, top + crop_h)))
 
 
+def random_crops(path: str,
+                 img_size: Size = 224,
+                 num_crops: int = 1,
+                 seed: int = 0,
+                 crop_ratio_range: Tuple[float, float] = (0.2, 1.0),
+                 aspect_ratio_range: Tuple[float, float] = (3. / 4.,
+                                                            4. / 3.)
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+    """Random resized crops of an image as uint8 RGB views (CAE arXiv
+    Fig. 10 / IJCV Fig. 8: attention maps of random crops).
+
+    The boxes are mmpretrain's ``RandomResizedCrop`` draws (area fraction
+    in ``crop_ratio_range`` of the whole image, log-uniform aspect ratio,
+    its central-crop fallback), made with NumPy's global generator seeded
+    from ``seed`` and the file's name, and restored afterwards: the same
+    crops for the same file and seed whatever other images are analysed.
+    Each box is resized (bicubic) to ``img_size``.
+
+    Returns:
+        tuple: crops (num_crops, H, W, 3) uint8 and their boxes
+        (num_crops, 4) as (x1, y1, x2, y2) pixels of the original image.
+
+    Raises:
+        UserError: the file cannot be read, or num_crops < 1.
+    """
+    import zlib
+
+    from mmpretrain.datasets.transforms import RandomResizedCrop
+    if num_crops < 1:
+        raise UserError(f'--num-crops must be >= 1, got {num_crops}')
+    crop_h, crop_w = _pair(img_size)
+    try:
+        image = Image.open(path).convert('RGB')
+    except OSError as err:
+        raise UserError(f'cannot read image {path!r}: {err}') from err
+    draw = RandomResizedCrop(
+        scale=crop_h,
+        crop_ratio_range=crop_ratio_range,
+        aspect_ratio_range=aspect_ratio_range)
+    pixels = np.asarray(image)
+    state = np.random.get_state()
+    try:
+        np.random.seed([seed, zlib.crc32(osp.basename(path).encode())])
+        params = [draw.rand_crop_params(pixels) for _ in range(num_crops)]
+    finally:
+        np.random.set_state(state)
+    boxes = np.array([[left, top, left + width, top + height]
+                      for top, left, height, width in params])
+    crops = np.stack([
+        np.asarray(image.crop(tuple(box)).resize((crop_w, crop_h),
+                                                 Image.BICUBIC))
+        for box in boxes
+    ])
+    return crops, boxes
+
+
 def normalize(crops: np.ndarray,
               mean: Sequence[float] = IMAGENET_MEAN,
               std: Sequence[float] = IMAGENET_STD,
@@ -154,14 +210,36 @@ def normalize(crops: np.ndarray,
     return (images - mean) / std
 
 
-def preprocessor_normalize(crops: np.ndarray, cfg) -> torch.Tensor:
-    """:func:`normalize` as the config's ``data_preprocessor`` does it on
-    mmcv's BGR images (mean / std default to 0 / 1)."""
+def preprocessor_stats(cfg) -> Tuple[Sequence[float], Sequence[float],
+                                     bool]:
+    """(mean, std, to_rgb) of the config's ``data_preprocessor`` (mean /
+    std default to 0 / 1; ``to_rgb`` or mmseg's ``bgr_to_rgb``)."""
     preprocessor = cfg.model.get('data_preprocessor') or {}
     to_rgb = preprocessor.get('to_rgb', False) or preprocessor.get(
         'bgr_to_rgb', False)
-    return normalize(crops, preprocessor.get('mean', [0., 0., 0.]),
-                     preprocessor.get('std', [1., 1., 1.]), bool(to_rgb))
+    return (preprocessor.get('mean', [0., 0., 0.]),
+            preprocessor.get('std', [1., 1., 1.]), bool(to_rgb))
+
+
+def preprocessor_normalize(crops: np.ndarray, cfg) -> torch.Tensor:
+    """:func:`normalize` as the config's ``data_preprocessor`` does it on
+    mmcv's BGR images (mean / std default to 0 / 1)."""
+    return normalize(crops, *preprocessor_stats(cfg))
+
+
+def denormalize(images: torch.Tensor,
+                mean: Sequence[float] = IMAGENET_MEAN,
+                std: Sequence[float] = IMAGENET_STD,
+                to_rgb: bool = True) -> np.ndarray:
+    """The inverse of :func:`normalize`: model inputs (N, 3, H, W) ->
+    uint8 RGB (N, H, W, 3), rounded and clipped to 0-255."""
+    mean = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
+    std = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
+    pixels = images.detach().float().cpu() * std + mean
+    if not to_rgb:
+        pixels = pixels.flip(1)
+    return pixels.round().clamp(0, 255).to(torch.uint8).permute(
+        0, 2, 3, 1).numpy()
 
 
 def load_images(paths: Sequence[str], img_size: Size = 224) -> torch.Tensor:

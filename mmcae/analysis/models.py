@@ -152,3 +152,44 @@ def build_vit(arch: Union[str, dict] = 'base',
             raise UserError(str(err)) from err
     model.eval()  # some backbones' train() returns None
     return model
+
+
+def analysed_backbone(kind: str,
+                      source: Union[str, dict],
+                      checkpoint: Optional[str],
+                      img_size: int = 224,
+                      patch_size: int = 16,
+                      qkv_bias: Optional[str] = 'qkv',
+                      seed: int = 0,
+                      trust: Optional[bool] = None,
+                      cfg_options: Optional[dict] = None) -> nn.Module:
+    """The backbone an attention analysis runs on, in eval mode: the
+    ``backbone`` of a config's model (the model itself if it has none)
+    with a checkpoint of the whole model, or an ``mmcae.ViT`` of arch
+    ``source`` with an encoder checkpoint of any layout.
+
+    Args:
+        kind (str): ``'config'`` (``source`` is a config file) or
+            ``'vit'`` (``source`` is an arch for :func:`build_vit`).
+        checkpoint (str, optional): None: the random initialization
+            (seeded with ``seed``).
+        img_size, patch_size, qkv_bias: of a ``'vit'``.
+        trust, cfg_options: checkpoint trust; overrides of the config.
+
+    Raises:
+        UserError: see :func:`build_model`, :func:`load_checkpoint` and
+            :func:`build_vit`.
+    """
+    if kind == 'vit':
+        return build_vit(source, checkpoint, img_size, patch_size, qkv_bias,
+                         seed)
+    from mmcae.utils.config import load_config
+    model = build_model(
+        load_config(source, cfg_options), seed,
+        random_init=checkpoint is None)
+    if checkpoint is not None:
+        load_checkpoint(model, checkpoint, ('backbone.', ), trust)
+    backbone = getattr(model, 'backbone', model)
+    backbone.eval()  # some backbones' train() returns None
+    return backbone
+

@@ -23,6 +23,8 @@ TRUST_FLAGS: Dict[str, str] = {
     'train.py': '--trust-checkpoint',
     'test.py': '--trust-checkpoint',
     'analysis_tools/attention_distance.py': '--trust-checkpoint',
+    'analysis_tools/attentive_probe_maps.py': '--trust-checkpoint',
+    'analysis_tools/cls_attention_maps.py': '--trust-checkpoint',
     'analysis_tools/decoder_attention_similarity.py': '--trust-checkpoint',
     'analysis_tools/relative_attention_maps.py': '--trust-checkpoint',
     'analysis_tools/visualize_ccmim_masks.py': '--trust-checkpoint',

@@ -16,8 +16,9 @@ Why not a library:
   and built for mmcls, not for the mmpretrain it was merged into.
 * scikit-learn's ``KNeighborsClassifier`` knows only 'uniform' and
   'distance' (inverse distance) weights; the temperature vote would need a
-  callable on cosine distances, it runs on NumPy (no GPU for 50k x 10k
-  similarities), and scikit-learn is not a dependency of this stack.
+  callable on cosine distances, and it runs on NumPy (no GPU for 50k x
+  10k similarities). (scikit-learn is a dependency for its t-SNE alone,
+  ``mmcae.analysis.patch_tsne``, whose k-NN number comes from here.)
 
 The classification itself is a few lines of torch (chunked matrix
 products and ``topk``), written here with explicit tie rules so that the

@@ -1,7 +1,8 @@
 """The model index: metafiles, paper reference numbers, metric keys.
 
 The model zoo is described in OpenMMLab's ``mim`` format: a top-level
-``model-index.yml`` imports ``configs/{cae,ccmim,unissl}/metafile.yml``;
+``model-index.yml`` imports ``configs/{cae,ccmim,unissl}/metafile.yml``
+and ``configs/benchmarks/metafile.yml`` (the small-scale protocol);
 each metafile has ``Collections`` (one per method / paper) and ``Models``
 (one per config, or per (config, encoder) when one downstream config
 reproduces several rows of a paper table with different encoders).
@@ -34,6 +35,25 @@ the metafile test):
 * ``Ours`` (optional, absent until a run is published): a list like
   ``Results`` with the numbers measured by mmcae, each with the ``Log`` or
   work dir it comes from; ``Weights`` is the published checkpoint.
+  Several seeds: ``Metrics`` holds the mean, ``Seeds`` the seeds,
+  ``Std`` the sample standard deviation and ``Values`` the per-seed
+  numbers (metric -> list in ``Seeds`` order), ``Log`` a list of logs.
+* An entry with ``Results: null`` and an ``Ours`` list is a downstream
+  entry measured only by mmcae (a protocol of no paper: the small-scale
+  protocol of ``configs/benchmarks/metafile.yml``); without ``Ours`` it is
+  a pretraining entry. ``Metadata['Cfg Options']`` lists the
+  ``--cfg-options`` a row's run needs (``model.backbone.init_cfg=None``:
+  a random encoder, no ``Encoder Checkpoint``).
+* ``Weights`` is a URL, or, for a checkpoint that is not uploaded
+  (files over 1 MB are not committed), a mapping ``{Name, SHA256, Bytes,
+  Command}`` (plus optional ``Pretrain Command``): the file name
+  (``publish_model.py``'s ``{prefix}-{sha256[:8]}.pth``), its full
+  sha256, its size and the command that writes it, repository-relative.
+  Its ``Encoder Checkpoint`` in downstream entries may then be the
+  ``work_dirs/`` path the run loaded instead of a ``weights/`` file.
+* Metric keys outside a config's evaluator: ``knn/top1`` is the ``top1``
+  of ``tools/analysis_tools/knn_eval.py``'s ``knn.json`` (run with the
+  linear-probe config, so it sits in that entry's ``Ours``).
 """
 import math
 import os.path as osp

@@ -10,9 +10,15 @@ FLOPs, weights or 'not published yet') and, per task, one row per paper
 number: the config (a relative link), the paper table and row it
 reproduces, the encoder it loads (pretraining entry / checkpoint), the
 metric, the paper's value and ours (the entry's optional ``Ours`` results,
-with links to its ``Weights``). The section "Demo data (CPU quickstart)"
-comes from the ``results.json`` that ``bash tools/quickstart.sh`` writes,
-or is kept from the existing file.
+with links to its ``Weights``; ``mean ± std (n seeds)`` where ``Ours`` has
+a ``Std``). An entry with ``Ours`` only (``Results: null``: a protocol no
+paper ran, e.g. configs/benchmarks) gives one row per ``Ours`` number,
+with '-' as paper table / row and paper value; its README's table gets an
+"Ours" column (and loses the paper columns when none of its entries has a
+paper number). A ``Weights`` mapping (a local file, not uploaded) is
+shown as its name, size and sha256 prefix. The section "Demo data (CPU
+quickstart)" comes from the ``results.json`` that ``bash
+tools/quickstart.sh`` writes, or is kept from the existing file.
 
 Rows that are not paper numbers of the metafiles come from
 ``docs/model_zoo_extra.yml`` (:func:`load_extra`): the headline configs and
@@ -73,21 +79,30 @@ def format_number(value) -> str:
 
 
 def format_count(value, unit: str) -> str:
-    """Parameters / FLOPs: raw counts (86566888) as 86.57M, 17.58G;
-    strings as written."""
+    """Parameters / FLOPs: raw counts (86566888) as 86.57M, 17.58G (under
+    0.1G in M: 15.33M); strings as written."""
     if value is None:
         return '-'
     if isinstance(value, str):
         return value
+    if unit == 'G' and value < 1e8:
+        unit = 'M'
     scale = {'M': 1e6, 'G': 1e9}[unit]
     return f'{value / scale:.2f}{unit}'
 
 
 def is_pretraining(entry: dict) -> bool:
-    """A pretraining entry: no paper numbers of its own (``Results: null``)
-    or only ones of the pretraining task."""
-    results = entry.get('Results') or []
+    """A pretraining entry: no numbers of its own (``Results: null`` and no
+    ``Ours``) or only ones of the pretraining task."""
+    results = (entry.get('Results') or []) + (entry.get('Ours') or [])
     return all(r.get('Task') == PRETRAIN_TASK for r in results)
+
+
+def shown_results(entry: dict) -> List[dict]:
+    """The results an entry's table rows come from: its paper numbers, or,
+    for an entry measured only by us (``Results: null`` and ``Ours``), its
+    ``Ours`` results (rows without a paper number)."""
+    return entry.get('Results') or entry.get('Ours') or []
 
 
 def entry_arch(entry: dict) -> str:
@@ -119,7 +134,12 @@ def weights_cell(entry: dict, external: Optional[List[str]] = None) -> str:
     checkpoints that stand in for this entry's encoder (``external``:
     markdown links)."""
     weights = entry.get('Weights')
-    cell = link('weights', weights) if weights else 'not published yet'
+    if isinstance(weights, dict):  # a local file (mmcae.utils.model_zoo)
+        cell = (f'`{escape(weights["Name"])}` ({weights["Bytes"] / 1e6:.2f} '
+                f'MB, sha256 {escape(str(weights["SHA256"])[:8])}..., not '
+                'uploaded)')
+    else:
+        cell = link('weights', weights) if weights else 'not published yet'
     if external:
         cell += '; external: ' + ', '.join(external)
     return cell
@@ -303,14 +323,24 @@ def ours_cell(entry: dict, result: dict, metric: str) -> str:
         if value is None:
             continue
         links = []
-        if entry.get('Weights'):
-            links.append(link('weights', entry['Weights']))
-        log = ours.get('Log')
-        if log:
-            links.append(
-                link('log', log) if re.match(r'https?://', str(log)) else
-                f'log: `{escape(log)}`')
+        weights = entry.get('Weights')
+        if weights and not isinstance(weights, dict):
+            links.append(link('weights', weights))
+        logs = ours.get('Log') or []
+        logs = logs if isinstance(logs, list) else [logs]
+        local = [f'`{escape(log)}`' for log in logs
+                 if not re.match(r'https?://', str(log))]
+        links += [link('log', log) for log in logs
+                  if re.match(r'https?://', str(log))]
+        if local:
+            links.append(('logs: ' if len(local) > 1 else 'log: ') +
+                         ', '.join(local))
         suffix = f' ({", ".join(links)})' if links else ''
+        std = (ours.get('Std') or {}).get(metric)
+        if std is not None:  # the mean over seeds
+            seeds = len(ours.get('Seeds') or [])
+            return (f'{format_number(value)} ± {format_number(std)} '
+                    f'({seeds} seeds)' + suffix)
         return format_number(value) + suffix
     return ''
 
@@ -381,7 +411,7 @@ def collection_lines(name: str, models: Dict[str, dict], root: str,
 
     by_task: Dict[str, List[List[str]]] = {}
     for entry in entries.values():
-        for result in entry.get('Results') or []:
+        for result in shown_results(entry):
             task = result.get('Task') or '-'
             if task == PRETRAIN_TASK:
                 continue
@@ -393,7 +423,7 @@ def collection_lines(name: str, models: Dict[str, dict], root: str,
                     encoder_cell(models, entry),
                     f'`{escape(metric)}`' +
                     (f' ({escape(dataset)})' if dataset else ''),
-                    format_number(value),
+                    format_number(value) if entry.get('Results') else '-',
                     note_cell(result.get('Paper') or {}),
                     ours_cell(entry, result, metric)
                 ])
@@ -572,29 +602,39 @@ def readme_table(models: Dict[str, dict], readme: str, root: str) -> str:
     to the README."""
     readme_dir = osp.dirname(osp.join(root, readme))
     rows = []
+    with_ours = False  # an Ours column for entries measured only by us
     for entry in models.values():
         if entry['Collection'].get('README') != readme:
             continue
-        for result in entry.get('Results') or []:
+        paper_numbers = bool(entry.get('Results'))
+        for result in shown_results(entry):
             paper = result.get('Paper') or {}
             for metric, value in (result.get('Metrics') or {}).items():
                 dataset = result.get('Dataset')
+                ours = '' if paper_numbers else ours_cell(
+                    entry, result, metric)
+                with_ours = with_ours or bool(ours)
                 rows.append((_table_key(paper.get('Table')), [
                     paper_row_text(paper),
                     config_link(entry, root, readme_dir),
                     encoder_cell(models, entry),
                     f'`{escape(metric)}`' +
                     (f' ({escape(dataset)})' if dataset else ''),
-                    format_number(value)
+                    format_number(value) if paper_numbers else '-', ours
                 ]))
     rows.sort(key=lambda row: row[0])  # stable: metafile order kept
     lines = [
         f'<!-- Generated from metafile.yml by {COMMAND}; edit the '
         'metafile, not this table. -->', ''
     ]
-    lines += table_lines(
-        ['Paper table / row', 'Config', 'Encoder', 'Metric', 'Paper'],
-        [cells for _, cells in rows])
+    header = ['Paper table / row', 'Config', 'Encoder', 'Metric', 'Paper',
+              'Ours']
+    columns = list(range(5)) + ([5] if with_ours else [])
+    if rows and all(cells[0] == '-' and cells[4] == '-'
+                    for _, cells in rows):  # no paper numbers at all
+        columns = [1, 2, 3, 5]
+    lines += table_lines([header[c] for c in columns],
+                         [[cells[c] for c in columns] for _, cells in rows])
     return '\n'.join(lines)
 
 

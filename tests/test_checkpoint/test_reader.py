@@ -359,6 +359,12 @@ _PARSERS = {
     'analysis_tools/attention_distance.py':
     ('mmcae.analysis.cli', 'attention_distance_parser', (),
      'parse_attention_distance_args'),
+    'analysis_tools/cls_attention_maps.py':
+    ('mmcae.analysis.cli', 'cls_attention_parser', (),
+     'parse_attention_map_args'),
+    'analysis_tools/attentive_probe_maps.py':
+    ('mmcae.analysis.cli', 'attentive_probe_parser', (),
+     'parse_attention_map_args'),
     'analysis_tools/visualize_ccmim_masks.py':
     ('mmcae.analysis.cli', 'ccmim_masks_parser', (),
      'parse_ccmim_masks_args'),

@@ -20,7 +20,7 @@ from mmcae.utils.model_zoo_docs import update_model_zoo
 from tests.helpers import REPO_ROOT
 
 MODELS = load_model_index()
-DATASETS = ('ImageNet-1k', 'ADE20K', 'COCO')
+DATASETS = ('ImageNet-1k', 'ADE20K', 'COCO', 'CIFAR-10', 'CamVid')
 TABLE_ID = re.compile(r'^(cae-arxiv|cae-ijcv|ccmim|unissl)-\d+$')
 
 
@@ -45,20 +45,67 @@ def _config(path: str) -> Config:
 
 @pytest.mark.parametrize('name', sorted(MODELS))
 def test_entry_matches_its_config(name):
-    entry = MODELS[name]
+    check_entry(name, MODELS[name], MODELS)
+
+
+def check_weights(name: str, weights) -> None:
+    """``Weights``: null, a URL, or a local file's mapping (name with the
+    sha256 prefix publish_model.py gives it, sha256, bytes, command)."""
+    if weights is None or isinstance(weights, str):
+        return
+    assert {'Name', 'SHA256', 'Bytes', 'Command'} <= set(weights), name
+    assert re.fullmatch(r'[0-9a-f]{64}', weights['SHA256']), name
+    assert weights['Name'].endswith(f'-{weights["SHA256"][:8]}.pth'), name
+    assert weights['Bytes'] > 0, name
+    assert 'tools/model_converters/publish_model.py' in weights['Command']
+    assert not re.search(r'(^| )/', weights['Command']), (
+        f'{name}: an absolute path in {weights["Command"]}')
+
+
+def check_ours(name: str, results: list, keys: set) -> None:
+    """``Ours`` results: metric keys the run logs (its evaluator's, or
+    ``knn/top1`` of knn_eval.py), percentages, the mean of the per-seed
+    values when several seeds ran, a log each."""
+    assert results, name
+    for result in results:
+        assert result['Task'] in TASKS and result['Dataset'] in DATASETS
+        seeds = result.get('Seeds') or [None]
+        logs = result['Log'] if isinstance(result['Log'], list) else [
+            result['Log']]
+        assert len(logs) == len(seeds) and all(logs), name
+        for metric, value in result['Metrics'].items():
+            assert metric in keys | {'knn/top1'}, (
+                f'{name}: {metric!r} is not a key of its evaluator '
+                f'({sorted(keys)})')
+            assert 0 < value <= 100
+            if len(seeds) > 1:
+                values = result['Values'][metric]
+                assert len(values) == len(seeds)
+                assert value == pytest.approx(np.mean(values), abs=0.006)
+                assert result['Std'][metric] == pytest.approx(
+                    np.std(values, ddof=1), abs=0.006)
+
+
+def check_entry(name: str, entry: dict, models: dict) -> None:
+    """A metafile entry against its config (the metafile conventions of
+    mmcae.utils.model_zoo)."""
     config = osp.join(REPO_ROOT, entry['Config'])
     assert osp.isfile(config), f'{name}: {config} does not exist'
     cfg = _config(config)
     metadata = entry['Metadata']
     assert metadata['Parameters'] > 0 and metadata['FLOPs'] > 0
+    check_weights(name, entry.get('Weights'))
     results = entry['Results']
-    if results is None:  # a pretraining config
+    if results is None and not entry.get('Ours'):  # a pretraining config
         assert cfg.get('val_evaluator') is None
         assert metadata['Epochs'] == cfg.train_cfg.max_epochs
         return
     keys = evaluator_metric_keys(cfg.val_evaluator)
-    assert results, name
-    for result in results:
+    if results is None:  # measured by mmcae only (no paper has the row)
+        check_ours(name, entry['Ours'], keys)
+    else:
+        assert results, name
+    for result in results or []:
         assert result['Task'] in TASKS and result['Dataset'] in DATASETS
         for metric, value in result['Metrics'].items():
             assert metric in keys, (f'{name}: {metric!r} is not a key of '
@@ -68,16 +115,24 @@ def test_entry_matches_its_config(name):
         assert TABLE_ID.match(paper['Table']), paper
         assert {'Method', 'Arch', 'Epochs', 'Column'} <= set(paper)
     # the encoder the row needs: the config's own or a --cfg-options one;
-    # none for a from-scratch row (Uni-SSL Table 2 "Random Init")
+    # none for a from-scratch row (Uni-SSL Table 2 "Random Init", or
+    # --cfg-options model.backbone.init_cfg=None)
     checkpoint = metadata.get('Encoder Checkpoint')
     if checkpoint is None:
-        assert cfg.model.backbone.get('init_cfg') is None, name
+        assert (cfg.model.backbone.get('init_cfg') is None
+                or 'model.backbone.init_cfg=None' in metadata.get(
+                    'Cfg Options', [])), name
         assert 'Pretrained' not in metadata, name
     else:
-        assert checkpoint.startswith('weights/') and \
+        assert checkpoint.startswith(('weights/', 'work_dirs/')) and \
             checkpoint.endswith('.pth')
+    if checkpoint and checkpoint.startswith('work_dirs/'):
+        # a local file: the one its pretraining entry publishes
+        weights = models[metadata['Pretrained']]['Weights']
+        assert isinstance(weights, dict), name
+        assert osp.basename(checkpoint) == weights['Name'], name
     if metadata.get('Pretrained'):
-        pretrained = MODELS[metadata['Pretrained']]
+        pretrained = models[metadata['Pretrained']]
         assert pretrained['Results'] is None
         assert pretrained['Metadata']['Epochs'] == metadata['Pretrain Epochs']
     if 'Iterations' in metadata:
@@ -191,7 +246,7 @@ def test_model_zoo_md_is_generated_from_the_metafiles(capsys):
     status = update_model_zoo(check=True)
     out = capsys.readouterr()
     assert status == 0, out.out + out.err
-    for method in ('cae', 'ccmim', 'unissl'):
+    for method in ('cae', 'ccmim', 'unissl', 'benchmarks'):
         assert f'configs/{method}/README.md' in out.out
 
 
@@ -214,7 +269,8 @@ def test_model_zoo_lists_headline_configs_lr_notes_and_external_weights():
         in zoo
     docs = ['README.md', 'model_zoo.md', 'docs/datasets.md',
             'docs/weights.md'] + [
-                f'configs/{m}/README.md' for m in ('cae', 'ccmim', 'unissl')]
+                f'configs/{m}/README.md'
+                for m in ('cae', 'ccmim', 'unissl', 'benchmarks')]
     for doc in docs:
         with open(osp.join(REPO_ROOT, doc)) as f:
             text = f.read()
@@ -234,7 +290,8 @@ def test_doc_links_resolve():
     point at files and headings that exist."""
     docs = ['README.md', 'model_zoo.md', 'docs/datasets.md',
             'docs/weights.md'] + [
-                f'configs/{m}/README.md' for m in ('cae', 'ccmim', 'unissl')]
+                f'configs/{m}/README.md'
+                for m in ('cae', 'ccmim', 'unissl', 'benchmarks')]
     anchors = {}
     for doc in docs:
         with open(osp.join(REPO_ROOT, doc)) as f:

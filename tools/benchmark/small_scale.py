@@ -5,7 +5,7 @@
         [--cifar-root data/cifar10] [--camvid-root data/camvid]
         [--methods cae cae-no-align mae ccmim unissl random]
         [--protocols lin att ft knn camvid] [--seeds 0 1 2]
-        [--jobs 2] [--dry-run]
+        [--jobs 2] [--threads 1] [--dry-run]
 
 Pretrains each method on CIFAR-10 (configs/benchmarks/*_cifar10.py),
 publishes its encoder, evaluates it with the linear probe, the attentive
@@ -48,6 +48,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--jobs', type=int, default=None,
         help='processes at a time (default: one per core, at most 4)')
+    parser.add_argument(
+        '--threads', type=int, default=None,
+        help='OpenMP threads of each (default: the cores shared out)')
     parser.add_argument('--dry-run', action='store_true',
                         help='list the steps and whether they are done')
     return parser.parse_args(argv)
@@ -70,7 +73,7 @@ def main(argv=None) -> int:
         camvid_root=osp.abspath(args.camvid_root), methods=args.methods,
         protocols=args.protocols, seeds=args.seeds,
         pretrain_seed=args.pretrain_seed, jobs=jobs,
-        threads=max(1, cores // jobs))
+        threads=args.threads or max(1, cores // jobs))
     return run_protocol(settings, dry_run=args.dry_run)
 
 

@@ -227,7 +227,27 @@ class CAENeck(BaseModule):
         """
         latent_pred = self.norm_regressor(
             self._regress(visible, pos_visible, pos_masked))
-        x = latent_pred + pos_masked
+        return self.decode(latent_pred, pos_masked), latent_pred
+
+    def decode(self, latents: torch.Tensor,
+               positions: torch.Tensor) -> torch.Tensor:
+        """The decoder alone: self-attention blocks over ``latents +
+        positions``, LayerNorm, the prediction head.
+
+        :meth:`forward` decodes the regressor's predicted latents of the
+        masked patches; CAE's full-image reconstruction (arXiv Fig. 4 and
+        App. E Fig. 9, IJCV Fig. 4) decodes the encoder's latents of ALL
+        patches with the regressor skipped
+        (:func:`mmcae.analysis.full_reconstruction`).
+
+        Args:
+            latents (Tensor): (B, N, C) latents of the patches to decode.
+            positions (Tensor): their position embeddings (B, N, C).
+
+        Returns:
+            Tensor: (B, N, out_channels) predictions.
+        """
+        x = latents + positions
         for block in self.decoders:
             x = block(x)
-        return self.head(self.norm_decoder(x)), latent_pred
+        return self.head(self.norm_decoder(x))
