@@ -78,7 +78,7 @@ PROTOCOLS = {
         metric='top1', column='k-NN'),
     'camvid': dict(
         config=_BENCH +
-        'upernet_vit-tiny-p4_1xb8-300i_camvid-90x120.py',
+        'upernet_vit-tiny-p4_1xb8-300i_camvid-96x128.py',
         metric='mIoU', column='CamVid mIoU'),
 }
 #: the cells run with several seeds by default (the issue's minimum: CAE

@@ -24,7 +24,7 @@ from tests.test_utils.test_model_zoo import check_entry
 SHA = '1a2b3c4d' + 'e' * 56
 ENCODER = 'cae_vit-tiny-p4_cifar10_s0-1a2b3c4d.pth'
 LIN = 'vit-tiny-p4_linear-probe_1xb256-lars-3e_cifar10'
-CAMVID = 'upernet_vit-tiny-p4_1xb8-300i_camvid-90x120'
+CAMVID = 'upernet_vit-tiny-p4_1xb8-300i_camvid-96x128'
 
 
 def fake_stats(config, options):

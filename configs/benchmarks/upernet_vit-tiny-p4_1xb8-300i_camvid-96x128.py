@@ -1,5 +1,5 @@
 # UperNet on CamVid from the protocol's CIFAR-10 encoder (the ADE20K configs'
-# pyramid neck and layer decay) at a quarter of the native size, test split.
+# pyramid neck and layer decay) at 96 x 128 px (native 360 x 480), test split.
 _base_ = [
     '../_base_/models/upernet_vit-base-p16.py',
     '../_base_/datasets/camvid.py',
@@ -7,7 +7,7 @@ _base_ = [
     'mmseg::_base_/default_runtime.py',
 ]
 
-scale = (120, 90)  # (w, h): a quarter of CamVid's 480 x 360
+scale = (128, 96)  # (w, h): CamVid's 480 x 360 / 3.75, a multiple of 4 px
 crop_size = (64, 64)
 embed_dims = 64
 num_classes = 11
