@@ -401,3 +401,104 @@ def attention_map_options(args: argparse.Namespace) -> dict:
         device=args.device,
         trust=True if args.trust_checkpoint else None,
         cfg_options=args.cfg_options)
+
+
+def cae_reconstruction_parser(doc: str = '') -> argparse.ArgumentParser:
+    """The command line of ``tools/analysis_tools/cae_reconstruction.py``;
+    ``doc``: the tool's docstring (its help)."""
+    from .cae_reconstruction import DISPLAYS
+    parser = tool_parser('cae_reconstruction.py', doc)
+    add_model_arguments(parser, vit=False)
+    parser.add_argument(
+        '--images',
+        nargs='+',
+        help="image files or folders (default: the "
+        "first config's training set)")
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        help='images (default: 8 of the training set, all of --images)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the masks (default 0)')
+    parser.add_argument(
+        '--display',
+        choices=DISPLAYS,
+        default=DISPLAYS[0],
+        help='how normalized predictions are drawn (default input-stats)')
+    add_run_arguments(parser, 'work_dirs/cae_reconstruction',
+                      'override config keys of every --model config')
+    return parser
+
+
+def parse_cae_reconstruction_args(argv: Optional[List[str]] = None,
+                                  doc: str = '') -> argparse.Namespace:
+    """Parse and check the options of :func:`cae_reconstruction_parser`."""
+    parser = cae_reconstruction_parser(doc)
+    args = parser.parse_args(argv)
+    check_model_arguments(parser, args)
+    return args
+
+
+def patch_tsne_parser(doc: str = '') -> argparse.ArgumentParser:
+    """The command line of ``tools/analysis_tools/patch_tsne.py``;
+    ``doc``: the tool's docstring (its help)."""
+    parser = tool_parser('patch_tsne.py', doc)
+    parser.add_argument('data_config', help='an mmseg dataset config')
+    add_model_arguments(parser)
+    parser.add_argument(
+        '--split',
+        default='val',
+        choices=['train', 'val', 'test'],
+        help='the dataloader whose dataset is read (default val)')
+    parser.add_argument('--data-root', help="replaces the dataset's root")
+    parser.add_argument(
+        '--img-size',
+        type=int,
+        nargs='+',
+        default=[224],
+        help='crop H [W] (default 224)')
+    parser.add_argument(
+        '--threshold',
+        type=float,
+        default=0.5,
+        help='a label covers MORE than this share of a patch (default 0.5)')
+    parser.add_argument(
+        '--max-images', type=int, default=500, help='default 500')
+    parser.add_argument(
+        '--max-per-class', type=int, default=1000, help='default 1000')
+    parser.add_argument('--k', type=int, default=20, help='default 20')
+    parser.add_argument(
+        '--perplexity', type=float, default=30., help='default 30')
+    parser.add_argument(
+        '--tsne-metric', default='cosine', help='default cosine')
+    parser.add_argument(
+        '--tsne-iter', type=int, default=1000, help='default 1000')
+    parser.add_argument(
+        '--batch-size', type=int, default=16, help='images per forward')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='images, patches, k-NN split, t-SNE, random inits (default 0)')
+    add_run_arguments(parser, 'work_dirs/patch_tsne',
+                      'override config keys of every --model config')
+    return parser
+
+
+def parse_patch_tsne_args(argv: Optional[List[str]] = None,
+                          doc: str = '') -> argparse.Namespace:
+    """Parse and check the options of :func:`patch_tsne_parser`."""
+    parser = patch_tsne_parser(doc)
+    args = parser.parse_args(argv)
+    check_model_arguments(parser, args)
+    if len(args.img_size) > 2 or min(args.img_size) < 1:
+        parser.error(f'--img-size takes H [W] >= 1, got {args.img_size}')
+    if not 0 < args.threshold < 1:
+        parser.error(f'--threshold must be in (0, 1), got {args.threshold}')
+    for name in ('max_images', 'max_per_class', 'k', 'batch_size',
+                 'tsne_iter'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be >= 1')
+    if args.perplexity <= 0:
+        parser.error('--perplexity must be > 0')
+    return args

@@ -368,6 +368,11 @@ _PARSERS = {
     'analysis_tools/visualize_ccmim_masks.py':
     ('mmcae.analysis.cli', 'ccmim_masks_parser', (),
      'parse_ccmim_masks_args'),
+    'analysis_tools/cae_reconstruction.py':
+    ('mmcae.analysis.cli', 'cae_reconstruction_parser', (),
+     'parse_cae_reconstruction_args'),
+    'analysis_tools/patch_tsne.py':
+    ('mmcae.analysis.cli', 'patch_tsne_parser', (), 'parse_patch_tsne_args'),
     'analysis_tools/decoder_attention_similarity.py':
     ('mmcae.analysis.cli', 'decoder_arg_parser',
      ('decoder_attention_similarity.py', ''), 'decoder_arg_parser'),

@@ -41,43 +41,14 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
-from mmcae.analysis.cli import (add_model_arguments, add_run_arguments,
-                                check_model_arguments, model_specs,
-                                tool_parser)
+from mmcae.analysis.cli import model_specs, parse_cae_reconstruction_args
 from mmcae.utils.cli import run_tool
-
-
-def parse_args(argv: Optional[List[str]] = None):
-    from mmcae.analysis.cae_reconstruction import DISPLAYS
-    parser = tool_parser('cae_reconstruction.py', __doc__)
-    add_model_arguments(parser, vit=False)
-    parser.add_argument(
-        '--images',
-        nargs='+',
-        help="image files or folders (default: the "
-        "first config's training set)")
-    parser.add_argument(
-        '--num-images',
-        type=int,
-        help='images (default: 8 of the training set, all of --images)')
-    parser.add_argument(
-        '--seed', type=int, default=0, help='seed of the masks (default 0)')
-    parser.add_argument(
-        '--display',
-        choices=DISPLAYS,
-        default=DISPLAYS[0],
-        help='how normalized predictions are drawn (default input-stats)')
-    add_run_arguments(parser, 'work_dirs/cae_reconstruction',
-                      'override config keys of every --model config')
-    args = parser.parse_args(argv)
-    check_model_arguments(parser, args)
-    return args
 
 
 def main(argv: Optional[List[str]] = None) -> Dict:
     """Reconstruct, plot and save; return the record (the JSON's
     content)."""
-    args = parse_args(argv)
+    args = parse_cae_reconstruction_args(argv, __doc__)
     from mmcae.analysis.cae_reconstruction import run_cae_reconstruction
     record = run_cae_reconstruction(
         models=[spec[1:] for spec in model_specs(args)],

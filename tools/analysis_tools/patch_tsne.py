@@ -46,72 +46,14 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
-from mmcae.analysis.cli import (add_model_arguments, add_run_arguments,
-                                check_model_arguments, model_specs,
-                                tool_parser)
+from mmcae.analysis.cli import model_specs, parse_patch_tsne_args
 from mmcae.utils.cli import run_tool
-
-
-def parse_args(argv: Optional[List[str]] = None):
-    parser = tool_parser('patch_tsne.py', __doc__)
-    parser.add_argument('data_config', help='an mmseg dataset config')
-    add_model_arguments(parser)
-    parser.add_argument(
-        '--split',
-        default='val',
-        choices=['train', 'val', 'test'],
-        help='the dataloader whose dataset is read (default val)')
-    parser.add_argument('--data-root', help="replaces the dataset's root")
-    parser.add_argument(
-        '--img-size',
-        type=int,
-        nargs='+',
-        default=[224],
-        help='crop H [W] (default 224)')
-    parser.add_argument(
-        '--threshold',
-        type=float,
-        default=0.5,
-        help='a label covers MORE than this share of a patch (default 0.5)')
-    parser.add_argument(
-        '--max-images', type=int, default=500, help='default 500')
-    parser.add_argument(
-        '--max-per-class', type=int, default=1000, help='default 1000')
-    parser.add_argument('--k', type=int, default=20, help='default 20')
-    parser.add_argument(
-        '--perplexity', type=float, default=30., help='default 30')
-    parser.add_argument(
-        '--tsne-metric', default='cosine', help='default cosine')
-    parser.add_argument(
-        '--tsne-iter', type=int, default=1000, help='default 1000')
-    parser.add_argument(
-        '--batch-size', type=int, default=16, help='images per forward')
-    parser.add_argument(
-        '--seed',
-        type=int,
-        default=0,
-        help='images, patches, k-NN split, t-SNE, random inits (default 0)')
-    add_run_arguments(parser, 'work_dirs/patch_tsne',
-                      'override config keys of every --model config')
-    args = parser.parse_args(argv)
-    check_model_arguments(parser, args)
-    if len(args.img_size) > 2 or min(args.img_size) < 1:
-        parser.error(f'--img-size takes H [W] >= 1, got {args.img_size}')
-    if not 0 < args.threshold < 1:
-        parser.error(f'--threshold must be in (0, 1), got {args.threshold}')
-    for name in ('max_images', 'max_per_class', 'k', 'batch_size',
-                 'tsne_iter'):
-        if getattr(args, name) < 1:
-            parser.error(f'--{name.replace("_", "-")} must be >= 1')
-    if args.perplexity <= 0:
-        parser.error('--perplexity must be > 0')
-    return args
 
 
 def main(argv: Optional[List[str]] = None) -> Dict:
     """Sample, embed, plot and save; return the record (the JSON's
     content)."""
-    args = parse_args(argv)
+    args = parse_patch_tsne_args(argv, __doc__)
     from mmcae.analysis.patch_tsne import run_patch_tsne
     record = run_patch_tsne(
         args.data_config,
