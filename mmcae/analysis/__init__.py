@@ -1,8 +1,11 @@
 """The logic of the analysis tools (``tools/analysis_tools/``): attention
 recording, mean attention distance (Uni-SSL Sec. 2.3), the similarity and
 relative maps of MAE's decoder attention (Uni-SSL Sec. 2.2), ccMIM's
-divisions drawn (ccMIM Fig. 3 (a)), parameters and FLOPs; and what they
-share: images, models and checkpoints, figures, command-line options."""
+divisions drawn (ccMIM Fig. 3 (a)), the CAE papers' figures (reconstruction
+with the regressor skipped, patch t-SNE with the k-NN of majority labels,
+[CLS] and attentive-probe attention with the 50 %-mass region), parameters
+and FLOPs; and what they share: images, models and checkpoints, figures,
+command-line options."""
 from .attention_distance import (attention_distance,
                                  attention_distance_per_image,
                                  full_image_forward, model_attention_distance,
