@@ -36,6 +36,16 @@ def write_bytes_atomically(path: str, data: bytes) -> None:
     commit_partial(path)
 
 
+def write_json_atomically(path: str, record: dict) -> None:
+    """Write ``record`` as JSON to ``path`` through a ``.partial`` file
+    (missing folders are made): complete or absent after a kill, so a
+    result file can mark a finished run."""
+    import json
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_bytes_atomically(
+        path, (json.dumps(record, indent=2) + '\n').encode('utf-8'))
+
+
 def remove_partial_files(directory: str) -> List[str]:
     """Delete the ``.partial`` files in ``directory``; return their paths.
     """

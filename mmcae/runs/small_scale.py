@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
+from mmcae.checkpoint.atomic import write_json_atomically as write_json
 from .quickstart import train_schedule
 from .scalars import last_val_record, scalars_files
 from .scheduler import DONE, FAILED, SKIPPED, Step, run_steps
@@ -144,16 +145,6 @@ def data_options(protocol: str, settings: ProtocolSettings) -> List[str]:
 
 def _result_path(settings: ProtocolSettings, name: str) -> str:
     return osp.join(settings.work_dir, 'results', name + '.json')
-
-
-def write_json(path: str, data: dict) -> None:
-    """Write ``data`` so that the file is complete or absent (a kill
-    mid-write leaves no half file for the next run to trust)."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
 
 
 def read_metric(step: Step, metric: str) -> float:

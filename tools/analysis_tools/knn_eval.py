@@ -23,14 +23,13 @@ checkpoint. The file is written atomically (a ``.partial`` file renamed
 at the end): its existence means the evaluation finished.
 """
 import argparse
-import json
-import os
 import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
 from mmengine.config import DictAction
 
+from mmcae.checkpoint.atomic import write_json_atomically
 from mmcae.utils.cli import run_tool
 from mmcae.utils.errors import UserError
 
@@ -81,15 +80,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if not args.temperature > 0:
         raise UserError(f'--temperature must be > 0, got {args.temperature}')
     return args
-
-
-def write_json_atomically(path: str, record: Dict) -> None:
-    """Write ``record`` to ``path`` through a ``.partial`` file."""
-    from mmcae.checkpoint.atomic import write_bytes_atomically
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    write_bytes_atomically(path, (json.dumps(record, indent=2) +
-                                  '\n').encode('utf-8'))
 
 
 def main(argv: Optional[List[str]] = None) -> Dict:
